@@ -1,0 +1,156 @@
+"""Agencies, their divisions, and who may do what in them.
+
+This app sits at the bottom of the dependency chain: assessments, measures and reports
+all depend on it, and it depends on none of them.
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class AgencyKind(models.TextChoices):
+    SAO = "SAO", "องค์การบริหารส่วนตำบล"
+    TM = "TM", "เทศบาลตำบล"
+    MM = "MM", "เทศบาลเมือง"
+    NM = "NM", "เทศบาลนคร"
+    PAO = "PAO", "องค์การบริหารส่วนจังหวัด"
+
+
+AGENCY_KIND_SHORT = {
+    AgencyKind.SAO: "อบต.",
+    AgencyKind.TM: "ทต.",
+    AgencyKind.MM: "ทม.",
+    AgencyKind.NM: "ทน.",
+    AgencyKind.PAO: "อบจ.",
+}
+
+
+class AgencyQuerySet(models.QuerySet):
+    def real(self):
+        return self.filter(is_synthetic=False)
+
+    def in_scope(self, scope: "OversightScope"):
+        qs = self
+        if scope.province:
+            qs = qs.filter(province=scope.province)
+        if scope.district:
+            qs = qs.filter(district=scope.district)
+        return qs
+
+
+class Agency(models.Model):
+    code = models.SlugField("รหัสหน่วยงาน", max_length=64, unique=True)
+    kind = models.CharField("ประเภท", max_length=3, choices=AgencyKind.choices)
+    name = models.CharField("ชื่อหน่วยงาน", max_length=200)
+    district = models.CharField("อำเภอ", max_length=100, blank=True)
+    province = models.CharField("จังหวัด", max_length=100, blank=True, db_index=True)
+    website = models.URLField("เว็บไซต์", blank=True)
+    is_synthetic = models.BooleanField("ข้อมูลสังเคราะห์", default=False)
+
+    objects = AgencyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "หน่วยงาน"
+        verbose_name_plural = "หน่วยงาน"
+        ordering = ["province", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+    @property
+    def short_kind(self) -> str:
+        return AGENCY_KIND_SHORT.get(self.kind, "")
+
+    @property
+    def place(self) -> str:
+        parts = []
+        if self.district:
+            parts.append(f"อำเภอ{self.district}")
+        if self.province:
+            parts.append(f"จังหวัด{self.province}")
+        return " ".join(parts)
+
+
+class DivisionQuerySet(models.QuerySet):
+    def for_agency(self, agency):
+        return self.filter(agency=agency)
+
+
+class Division(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="divisions", verbose_name="หน่วยงาน")
+    name = models.CharField("ชื่อกอง/สำนัก", max_length=200)
+    order = models.PositiveSmallIntegerField("ลำดับ", default=0)
+
+    objects = DivisionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "กอง/สำนัก"
+        verbose_name_plural = "กอง/สำนัก"
+        ordering = ["agency", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="uniq_division_name_per_agency")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "ผู้ประสานงาน ITA"
+    STAFF = "staff", "เจ้าหน้าที่กอง/สำนัก"
+    EXECUTIVE = "executive", "ผู้บริหาร"
+    VIEWER = "viewer", "ผู้อ่านอย่างเดียว"
+
+
+class Membership(models.Model):
+    """A user's role in one agency; staff are bound to one or more divisions."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships", verbose_name="หน่วยงาน")
+    role = models.CharField("บทบาท", max_length=20, choices=Role.choices)
+    divisions = models.ManyToManyField(Division, blank=True, verbose_name="กอง/สำนัก")
+    position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[divisions])
+
+    class Meta:
+        verbose_name = "สมาชิกหน่วยงาน"
+        verbose_name_plural = "สมาชิกหน่วยงาน"
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="uniq_membership_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agency} · {self.get_role_display()}"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def can_approve(self) -> bool:
+        return self.role == Role.EXECUTIVE
+
+    @property
+    def sees_all_divisions(self) -> bool:
+        return self.role in {Role.COORDINATOR, Role.EXECUTIVE, Role.VIEWER}
+
+
+class OversightScope(models.Model):
+    """Read access to many agencies: a province, a district, or the whole country (both blank)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oversight_scopes")
+    title = models.CharField("ชื่อสำนักงาน", max_length=200)
+    province = models.CharField("จังหวัด", max_length=100, blank=True)
+    district = models.CharField("อำเภอ", max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "สิทธิ์กำกับดูแล"
+        verbose_name_plural = "สิทธิ์กำกับดูแล"
+
+    def __str__(self) -> str:
+        return self.title

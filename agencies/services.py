@@ -1,0 +1,105 @@
+"""Writes for divisions and memberships; each refuses with a Thai message and writes nothing."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .access import Access
+from .models import Division, Membership, Role
+
+
+class ServiceError(Exception):
+    pass
+
+
+def division_create(*, access: Access, name: str) -> Division:
+    access.require_manage()
+    name = name.strip()
+    if not name:
+        raise ServiceError("กรุณากรอกชื่อกอง/สำนัก")
+    if Division.objects.filter(agency=access.agency, name=name).exists():
+        raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
+    last = Division.objects.filter(agency=access.agency).order_by("-order").first()
+    return Division.objects.create(agency=access.agency, name=name, order=(last.order + 1) if last else 1)
+
+
+def division_rename(*, access: Access, division: Division, name: str) -> Division:
+    access.require_manage()
+    name = name.strip()
+    if not name:
+        raise ServiceError("กรุณากรอกชื่อกอง/สำนัก")
+    if Division.objects.filter(agency=access.agency, name=name).exclude(pk=division.pk).exists():
+        raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
+    division.name = name
+    division.save()
+    return division
+
+
+def division_delete(*, access: Access, division: Division) -> None:
+    access.require_manage()
+    if division.measures.exists() or division.activities.exists():
+        raise ServiceError("ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบมาตรการหรือกิจกรรมอยู่")
+    division.delete()
+
+
+@transaction.atomic
+def member_create(
+    *,
+    access: Access,
+    username: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    role: str,
+    position: str,
+    divisions: Iterable[Division],
+) -> Membership:
+    access.require_manage()
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=username, password=password, first_name=first_name, last_name=last_name
+        )
+    elif Membership.objects.filter(user=user, agency=access.agency).exists():
+        raise ServiceError("ผู้ใช้นี้เป็นสมาชิกของหน่วยงานอยู่แล้ว")
+    membership = Membership.objects.create(user=user, agency=access.agency, role=role, position=position)
+    member_set_divisions(membership=membership, role=role, divisions=divisions)
+    return membership
+
+
+def member_set_divisions(*, membership: Membership, role: str, divisions: Iterable[Division]) -> None:
+    divisions = list(divisions)
+    if role == Role.STAFF and not divisions:
+        raise ServiceError("เจ้าหน้าที่กอง/สำนักต้องสังกัดอย่างน้อยหนึ่งกอง/สำนัก")
+    if any(d.agency_id != membership.agency_id for d in divisions):
+        raise ServiceError("กอง/สำนักที่เลือกไม่ได้อยู่ในหน่วยงานนี้")
+    membership.divisions.set(divisions if role == Role.STAFF else [])
+
+
+@transaction.atomic
+def member_update(
+    *, access: Access, membership: Membership, role: str, position: str, divisions: Iterable[Division]
+) -> Membership:
+    access.require_manage()
+    _keep_a_coordinator(membership=membership, new_role=role)
+    membership.role = role
+    membership.position = position
+    membership.save()
+    member_set_divisions(membership=membership, role=role, divisions=divisions)
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, access: Access, membership: Membership) -> None:
+    access.require_manage()
+    _keep_a_coordinator(membership=membership, new_role=None)
+    membership.delete()
+
+
+def _keep_a_coordinator(*, membership: Membership, new_role: str | None) -> None:
+    if membership.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
+        others = Membership.objects.filter(agency=membership.agency, role=Role.COORDINATOR).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ServiceError("หน่วยงานต้องมีผู้ประสานงาน ITA อย่างน้อยหนึ่งคน")

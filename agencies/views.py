@@ -1,0 +1,101 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .access import Access, with_access
+from .forms import DivisionForm, MemberForm, NewMemberForm
+from .models import Division, Membership
+
+
+def home(request):
+    agencies = selectors.agencies_for_user(user=request.user)
+    if len(agencies) == 1 and not request.user.oversight_scopes.exists():
+        return redirect("measures:dashboard", code=agencies[0].code)
+    return render(request, "agencies/home.html", {"agencies": agencies})
+
+
+@with_access
+def divisions(request, access: Access):
+    access.require_manage()
+    form = DivisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.division_create(access=access, name=form.cleaned_data["name"])
+        except services.ServiceError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, "เพิ่มกอง/สำนักเรียบร้อยแล้ว")
+            return redirect("agencies:divisions", code=access.agency.code)
+    items = Division.objects.for_agency(access.agency)
+    return render(request, "agencies/divisions.html", {"form": form, "divisions": items})
+
+
+@require_POST
+@with_access
+def division_edit(request, access: Access, pk: int):
+    access.require_manage()
+    division = get_object_or_404(Division, pk=pk, agency=access.agency)
+    try:
+        if request.POST.get("action") == "delete":
+            services.division_delete(access=access, division=division)
+            messages.success(request, "ลบกอง/สำนักเรียบร้อยแล้ว")
+        else:
+            services.division_rename(access=access, division=division, name=request.POST.get("name", ""))
+            messages.success(request, "แก้ไขชื่อกอง/สำนักเรียบร้อยแล้ว")
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("agencies:divisions", code=access.agency.code)
+
+
+@with_access
+def members(request, access: Access):
+    access.require_manage()
+    items = (
+        Membership.objects.filter(agency=access.agency)
+        .select_related("user")
+        .prefetch_related("divisions")
+        .order_by("role", "user__username")
+    )
+    return render(request, "agencies/members.html", {"members": items})
+
+
+@with_access
+def member_edit(request, access: Access, pk: int | None = None):
+    access.require_manage()
+    membership = get_object_or_404(Membership, pk=pk, agency=access.agency) if pk else None
+    form_class = MemberForm if membership else NewMemberForm
+    form = form_class(request.POST or None, instance=membership, agency=access.agency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if membership:
+                services.member_update(
+                    access=access, membership=membership, role=data["role"],
+                    position=data["position"], divisions=data["divisions"],
+                )
+            else:
+                services.member_create(
+                    access=access, username=data["username"], first_name=data["first_name"],
+                    last_name=data["last_name"], password=data["password"], role=data["role"],
+                    position=data["position"], divisions=data["divisions"],
+                )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "บันทึกผู้ใช้เรียบร้อยแล้ว")
+            return redirect("agencies:members", code=access.agency.code)
+    return render(request, "agencies/member_form.html", {"form": form, "membership": membership})
+
+
+@require_POST
+@with_access
+def member_remove(request, access: Access, pk: int):
+    access.require_manage()
+    membership = get_object_or_404(Membership, pk=pk, agency=access.agency)
+    try:
+        services.member_remove(access=access, membership=membership)
+        messages.success(request, "นำผู้ใช้ออกจากหน่วยงานแล้ว")
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("agencies:members", code=access.agency.code)

@@ -1,0 +1,110 @@
+"""Reads for scores: every query of the score pages is here, in a fixed number."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from agencies.models import Agency
+
+from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
+from .services import rating_compute
+
+
+@dataclass
+class YearScores:
+    be_year: int
+    target: Decimal
+    overall: Decimal | None
+    level_awarded: str
+    level_computed: str | None
+    tools: dict[str, Decimal] = field(default_factory=dict)
+    indicators: dict[int, Decimal] = field(default_factory=dict)
+    indicator_names: dict[int, str] = field(default_factory=dict)
+    change: Decimal | None = None  # overall against the previous year with a score
+    bands_confirmed: bool = True
+
+    @property
+    def level_mismatch(self) -> bool:
+        return bool(self.level_awarded and self.level_computed and self.level_awarded != self.level_computed)
+
+    @property
+    def to_target(self) -> Decimal | None:
+        return None if self.overall is None else self.overall - self.target
+
+
+@dataclass
+class IndicatorRow:
+    number: int
+    name: str
+    cells: list[dict]  # per year: {"year", "score", "change", "below_target"}
+
+
+@dataclass
+class ScoreHistory:
+    years: list[YearScores]
+    indicator_rows: list[IndicatorRow]
+    tool_codes: list[str]
+
+    def year(self, be_year: int) -> YearScores | None:
+        return next((y for y in self.years if y.be_year == be_year), None)
+
+
+def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHistory:
+    """Overall, levels (awarded and computed), tools and the ten indicators, year by year."""
+    results = (
+        AssessmentResult.objects.for_agency(agency)
+        .select_related("year")
+        .prefetch_related(
+            "tool_scores__tool",
+            "indicator_scores__indicator",
+            Prefetch("year__rating_bands", queryset=RatingBand.objects.order_by("order")),
+        )
+        .order_by("year__be_year")
+    )
+    if years:
+        results = results.filter(year__be_year__in=years)
+    out: list[YearScores] = []
+    previous: YearScores | None = None
+    for r in results:
+        bands = list(r.year.rating_bands.all())
+        tools = {ts.tool.code: ts.score for ts in sorted(r.tool_scores.all(), key=lambda t: t.tool.order)}
+        ys = YearScores(
+            be_year=r.year.be_year,
+            target=r.year.target_score,
+            overall=r.overall,
+            level_awarded=r.level_awarded,
+            level_computed=rating_compute(bands=bands, overall=r.overall, tool_scores=tools.values()),
+            tools=tools,
+            indicators={s.indicator.number: s.score for s in r.indicator_scores.all()},
+            indicator_names={s.indicator.number: s.indicator.name for s in r.indicator_scores.all()},
+            bands_confirmed=all(b.confirmed for b in bands),
+        )
+        if previous and previous.overall is not None and ys.overall is not None:
+            ys.change = ys.overall - previous.overall
+        out.append(ys)
+        previous = ys
+
+    names = dict(
+        Indicator.objects.filter(year__in=FiscalYear.objects.order_by("-be_year")[:1]).values_list("number", "name")
+    )
+    numbers = sorted(set(names) | {n for y in out for n in y.indicators})
+    rows = []
+    for n in numbers:
+        cells, prev = [], None
+        for y in out:
+            s = y.indicators.get(n)
+            cells.append(
+                {
+                    "year": y.be_year,
+                    "score": s,
+                    "change": (s - prev) if (s is not None and prev is not None) else None,
+                    "below_target": s is not None and s < y.target,
+                }
+            )
+            if s is not None:
+                prev = s
+        label = names.get(n) or next((y.indicator_names[n] for y in out if n in y.indicator_names), "")
+        rows.append(IndicatorRow(number=n, name=label, cells=cells))
+    tool_codes = list(dict.fromkeys(c for y in out for c in y.tools))  # in each year's tool order
+    return ScoreHistory(years=out, indicator_rows=rows, tool_codes=tool_codes)

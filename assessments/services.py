@@ -1,0 +1,71 @@
+"""Writes for assessment results, and the rating rule that turns scores into a level."""
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.db import transaction
+
+from agencies.models import Agency
+
+from .models import (
+    AssessmentResult,
+    FiscalYear,
+    Indicator,
+    IndicatorScore,
+    Question,
+    QuestionScore,
+    RatingBand,
+    Tool,
+    ToolScore,
+)
+
+
+def rating_compute(
+    *, bands: Iterable[RatingBand], overall: Decimal | None, tool_scores: Iterable[Decimal]
+) -> str | None:
+    """The level a year's rules give: the first band (in order) whose conditions hold.
+
+    Without the tool scores a band that needs them cannot be shown to hold, so it is skipped;
+    without an overall score there is no level.
+    """
+    if overall is None:
+        return None
+    tools = list(tool_scores)
+    for band in sorted(bands, key=lambda b: b.order):
+        if overall < band.min_overall:
+            continue
+        if band.min_each_tool is not None:
+            if not tools or any(t < band.min_each_tool for t in tools):
+                continue
+        return band.label
+    return None
+
+
+@transaction.atomic
+def result_save(
+    *,
+    agency: Agency,
+    year: FiscalYear,
+    overall: Decimal | None,
+    level_awarded: str,
+    tool_scores: Mapping[Tool, Decimal | None],
+    indicator_scores: Mapping[Indicator, Decimal | None],
+    question_scores: Mapping[Question, Decimal | None] | None = None,
+) -> AssessmentResult:
+    """Create or replace an agency's result for a year; a None score removes that score."""
+    result, _ = AssessmentResult.objects.update_or_create(
+        agency=agency, year=year, defaults={"overall": overall, "level_awarded": level_awarded}
+    )
+    for model, fk, scores in (
+        (ToolScore, "tool", tool_scores),
+        (IndicatorScore, "indicator", indicator_scores),
+        (QuestionScore, "question", question_scores or {}),
+    ):
+        for key, value in scores.items():
+            if key.year_id != year.id:
+                raise ValueError(f"{key} ไม่ได้อยู่ในปีงบประมาณ {year.be_year}")
+            if value is None:
+                model.objects.filter(result=result, **{fk: key}).delete()
+            else:
+                model.objects.update_or_create(result=result, **{fk: key}, defaults={"score": value})
+    return result

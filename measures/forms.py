@@ -1,0 +1,115 @@
+from django import forms
+
+from agencies.models import Division
+from assessments.models import Indicator, Issue, Tool
+from ita_portal.fields import BEDateField
+
+from .models import Activity, Measure, Plan, Progress, Status
+
+TEXTAREA = {"rows": 4}
+
+
+class ProgressForm(forms.ModelForm):
+    completed_on = BEDateField(label="วันที่แล้วเสร็จ (พ.ศ.)", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Progress
+        fields = ["status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"]
+        widgets = {
+            "output": forms.Textarea(attrs=TEXTAREA),
+            "outcome": forms.Textarea(attrs=TEXTAREA),
+            "status": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unable_reason"].required = False
+        if self.instance and self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Status.UNABLE and not data.get("unable_reason"):
+            self.add_error("unable_reason", "กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้")
+        if data.get("status") == Status.DONE and not data.get("completed_on"):
+            self.add_error("completed_on", "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ")
+        if data.get("budget_spent") is not None and data["budget_spent"] < 0:
+            self.add_error("budget_spent", "งบประมาณต้องไม่ติดลบ")
+        return data
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(label="ภาพ", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    caption = forms.CharField(label="คำบรรยายภาพ", max_length=500, required=False)
+
+
+PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10)
+
+
+class LinkForm(forms.Form):
+    url = forms.URLField(label="ลิงก์", required=False, assume_scheme="https", max_length=1000)
+    label = forms.CharField(label="คำอธิบาย", max_length=300, required=False)
+
+    def clean_url(self):
+        url = self.cleaned_data.get("url", "")
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https://")
+        return url
+
+
+LinkFormSet = forms.formset_factory(LinkForm, extra=2, max_num=10)
+
+
+class MeasureForm(forms.ModelForm):
+    class Meta:
+        model = Measure
+        fields = [
+            "number", "issue", "tool", "indicators", "focus", "title", "steps", "period",
+            "divisions", "responsible_note", "monitoring", "budget",
+        ]
+        widgets = {
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "focus": forms.Textarea(attrs={"rows": 2}),
+            "steps": forms.Textarea(attrs={"rows": 6}),
+            "monitoring": forms.Textarea(attrs=TEXTAREA),
+            "divisions": forms.CheckboxSelectMultiple,
+            "indicators": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, agency, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices come from this agency and this year only: ids of others are invalid input.
+        self.fields["divisions"].queryset = Division.objects.for_agency(agency)
+        self.fields["issue"].queryset = Issue.objects.filter(year=year)
+        self.fields["tool"].queryset = Tool.objects.filter(year=year)
+        self.fields["indicators"].queryset = Indicator.objects.filter(year=year)
+        self.fields["issue"].empty_label = "— ไม่ระบุ —"
+        self.fields["tool"].empty_label = "— ไม่ระบุ —"
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["title", "steps", "period", "divisions"]
+        widgets = {
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "steps": forms.Textarea(attrs=TEXTAREA),
+            "divisions": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["divisions"].queryset = Division.objects.for_agency(agency)
+        self.fields["divisions"].help_text = "เว้นว่างไว้ถ้าผู้รับผิดชอบเป็นกอง/สำนักเดียวกับมาตรการ"
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["intro", "recommendations", "signatory_name", "signatory_position"]
+        widgets = {"intro": forms.Textarea(attrs={"rows": 8}), "recommendations": forms.Textarea(attrs={"rows": 6})}
+
+
+class CopyYearForm(forms.Form):
+    from_year = forms.IntegerField(label="คัดลอกจากปีงบประมาณ (พ.ศ.)", min_value=2400, max_value=2700)

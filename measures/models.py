@@ -1,0 +1,182 @@
+"""Measures (มาตรการ) an agency sets for a fiscal year, their activities, and progress per round."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency, Division
+from assessments.models import FiscalYear, Indicator, Issue, Tool
+
+
+class Round(models.TextChoices):
+    SIX_MONTH = "six_month", "รอบ 6 เดือน"
+    ANNUAL = "annual", "รอบ 12 เดือน"
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "ยังไม่ดำเนินการ"
+    IN_PROGRESS = "in_progress", "อยู่ระหว่างดำเนินการ"
+    DONE = "done", "ดำเนินการแล้วเสร็จ"
+    UNABLE = "unable", "ไม่สามารถดำเนินการได้"
+
+
+class UnableReason(models.TextChoices):
+    NO_BUDGET = "no_budget", "ไม่ได้รับงบประมาณ"
+    POLICY = "policy", "นโยบายผู้บริหารเปลี่ยนแปลง"
+    STAFF = "staff", "บุคลากรไม่เพียงพอ"
+    OTHER = "other", "อื่นๆ"
+
+
+class Plan(models.Model):
+    """The agency's plan for a year: the narrative around the measures table."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="plans")
+    year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="plans")
+    intro = models.TextField("บทนำ", blank=True)
+    recommendations = models.TextField("ข้อเสนอแนะ", blank=True)
+    signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
+    signatory_position = models.CharField("ตำแหน่งผู้ลงนาม", max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "แผนประจำปี"
+        verbose_name_plural = "แผนประจำปี"
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="uniq_plan_per_agency_year")]
+
+
+class MeasureQuerySet(models.QuerySet):
+    def for_agency(self, agency):
+        return self.filter(agency=agency)
+
+    def for_year(self, year):
+        return self.filter(year=year)
+
+    def for_divisions(self, division_ids):
+        """Measures a division is responsible for, itself or through one of its activities."""
+        return self.filter(
+            models.Q(divisions__in=division_ids) | models.Q(activities__divisions__in=division_ids)
+        ).distinct()
+
+
+class Measure(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="measures")
+    year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="measures")
+    order = models.PositiveIntegerField("ลำดับ", default=0)
+    number = models.CharField("เลขที่", max_length=20, blank=True)
+    issue = models.ForeignKey(
+        Issue, on_delete=models.PROTECT, null=True, blank=True, related_name="measures", verbose_name="ประเด็น"
+    )
+    tool = models.ForeignKey(
+        Tool, on_delete=models.PROTECT, null=True, blank=True, related_name="measures", verbose_name="แบบวัด"
+    )
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="measures", verbose_name="ตัวชี้วัด")
+    focus = models.TextField("ประเด็นที่ต้องพัฒนา", blank=True)
+    title = models.TextField("มาตรการ/กิจกรรม")
+    steps = models.TextField("ขั้นตอนหรือวิธีการปฏิบัติ", blank=True)
+    period = models.CharField("ช่วงระยะเวลา", max_length=200, blank=True)
+    divisions = models.ManyToManyField(Division, blank=True, related_name="measures", verbose_name="ผู้รับผิดชอบ")
+    responsible_note = models.CharField("ผู้รับผิดชอบ (อื่นๆ)", max_length=300, blank=True)
+    monitoring = models.TextField("แนวทางกำกับติดตาม/การรายงานผล", blank=True)
+    budget = models.DecimalField("งบประมาณ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, editable=False)
+
+    objects = MeasureQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[divisions, indicators])
+
+    class Meta:
+        verbose_name = "มาตรการ"
+        verbose_name_plural = "มาตรการ"
+        ordering = ["agency", "year__be_year", "order", "id"]
+        indexes = [models.Index(fields=["agency", "year", "order"])]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+
+class Activity(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="activities")
+    order = models.PositiveIntegerField("ลำดับ", default=0)
+    title = models.TextField("กิจกรรม")
+    steps = models.TextField("ขั้นตอนหรือวิธีการปฏิบัติ", blank=True)
+    period = models.CharField("ช่วงระยะเวลา", max_length=200, blank=True)
+    divisions = models.ManyToManyField(Division, blank=True, related_name="activities", verbose_name="ผู้รับผิดชอบ")
+
+    history = HistoricalRecords(m2m_fields=[divisions])
+
+    class Meta:
+        verbose_name = "กิจกรรม"
+        verbose_name_plural = "กิจกรรม"
+        ordering = ["measure", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+
+class Progress(models.Model):
+    """What was done for a measure (or one of its activities) in one reporting round."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="progress")
+    round = models.CharField("รอบการรายงาน", max_length=20, choices=Round.choices)
+    # Blank = not stated (a transcribed report that gives results without a status).
+    status = models.CharField("สถานะ", max_length=20, choices=Status.choices, default=Status.NOT_STARTED, blank=True)
+    unable_reason = models.CharField("เหตุที่ดำเนินการไม่ได้", max_length=20, choices=UnableReason.choices, blank=True)
+    unable_note = models.CharField("รายละเอียดเหตุผล", max_length=500, blank=True)
+    output = models.TextField("ผลการดำเนินการ (output)", blank=True)
+    outcome = models.TextField("ผลลัพธ์ (outcome)", blank=True)
+    completed_on = models.DateField("วันที่แล้วเสร็จ", null=True, blank=True)
+    budget_spent = models.DecimalField("งบประมาณที่ใช้ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ผลการดำเนินการ"
+        verbose_name_plural = "ผลการดำเนินการ"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "activity", "round"], name="uniq_progress_item_round"
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "round"],
+                condition=models.Q(activity__isnull=True),
+                name="uniq_progress_measure_round",
+            ),
+        ]
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    measure = instance.progress.measure
+    return f"evidence/{measure.agency.code}/{measure.year.be_year}/{instance.progress_id}/{filename}"
+
+
+class EvidencePhoto(models.Model):
+    progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField("ภาพ", upload_to=evidence_upload_to, blank=True)
+    caption = models.CharField("คำบรรยายภาพ", max_length=500, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ภาพหลักฐาน"
+        verbose_name_plural = "ภาพหลักฐาน"
+        ordering = ["progress", "order", "id"]
+
+
+class EvidenceLink(models.Model):
+    progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField("ลิงก์หลักฐาน", max_length=1000)
+    label = models.CharField("คำอธิบาย", max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ลิงก์หลักฐาน"
+        verbose_name_plural = "ลิงก์หลักฐาน"

@@ -1,0 +1,207 @@
+"""Writes for measures, activities and progress. Each is one transaction: all or nothing."""
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from agencies.access import Access
+from assessments.models import FiscalYear, Indicator, Issue, Tool
+
+from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress, Status
+
+# Print size of a photo in a report is at most ~16 cm wide: 1600 px is ≥ 250 dpi there and
+# keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
+PHOTO_MAX_PX = 1600
+PHOTO_QUALITY = 82
+
+
+class ServiceError(Exception):
+    """A refusal with a Thai message for the user; nothing was written."""
+
+
+class ConflictError(ServiceError):
+    pass
+
+
+@dataclass
+class NewPhoto:
+    file: object
+    caption: str
+
+
+def photo_process(*, upload) -> ContentFile:
+    """Decode the upload as an image (whatever its name says), apply EXIF orientation,
+    drop all metadata (location included), downscale and re-encode as JPEG."""
+    if upload.size > settings.EVIDENCE_MAX_UPLOAD_BYTES:
+        raise ServiceError(
+            f"ไฟล์ภาพใหญ่เกินไป (สูงสุด {settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as img:
+            if img.format not in {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}:
+                raise ServiceError("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP")
+            img = ImageOps.exif_transpose(img)
+            img = img.convert("RGB")
+            img.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX), Image.Resampling.LANCZOS)
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=PHOTO_QUALITY, optimize=True, progressive=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ServiceError("ไฟล์ที่อัปโหลดไม่ใช่ภาพที่อ่านได้") from None
+    return ContentFile(buf.getvalue(), name="photo.jpg")
+
+
+def progress_save(
+    *,
+    access: Access,
+    measure: Measure,
+    activity: Activity | None,
+    round: str,
+    data: dict,
+    expected_version: int | None,
+    new_photos: Iterable[NewPhoto] = (),
+    delete_photo_ids: Iterable[int] = (),
+    new_links: Iterable[tuple[str, str]] = (),
+    delete_link_ids: Iterable[int] = (),
+    user=None,
+) -> Progress:
+    """Record progress for an item in a round.
+
+    expected_version is the version the user's form was based on (None for a new entry);
+    if someone saved in between, the save is refused and their work kept.
+    """
+    from .selectors import item_division_ids
+
+    if not access.can_edit_progress(item_division_ids(measure, activity)):
+        raise ServiceError("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
+    if data.get("status") == Status.UNABLE and not data.get("unable_reason"):
+        raise ServiceError("กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้")
+    # Decode photos before opening the transaction: a bad file refuses the whole save.
+    processed = [(photo_process(upload=p.file), p.caption) for p in new_photos]
+    new_links = list(new_links)
+    for url, _label in new_links:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ServiceError("ลิงก์หลักฐานต้องขึ้นต้นด้วย http:// หรือ https://")
+    with transaction.atomic():
+        progress = (
+            Progress.objects.select_for_update().filter(measure=measure, activity=activity, round=round).first()
+        )
+        if progress is None:
+            if expected_version not in (None, 0):
+                raise ConflictError("รายการนี้ถูกลบหรือเปลี่ยนแปลงโดยผู้อื่น กรุณาโหลดหน้าใหม่")
+            progress = Progress(measure=measure, activity=activity, round=round)
+        elif expected_version != progress.version:
+            who = progress.updated_by.get_full_name() or progress.updated_by.username if progress.updated_by else "ผู้อื่น"
+            raise ConflictError(
+                f"มีการบันทึกรายการนี้โดย {who} หลังจากที่คุณเปิดแบบฟอร์ม "
+                "ระบบจึงไม่บันทึกทับ กรุณาคัดลอกข้อความของคุณไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
+            )
+        for field in ("status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"):
+            if field in data:
+                setattr(progress, field, data[field])
+        if progress.status != Status.UNABLE:
+            progress.unable_reason, progress.unable_note = "", ""
+        progress.updated_by = user
+        if progress.pk:
+            progress.version = F("version") + 1
+        progress.save()
+        progress.refresh_from_db()
+        progress.photos.filter(id__in=list(delete_photo_ids)).delete()
+        progress.links.filter(id__in=list(delete_link_ids)).delete()
+        start = progress.photos.count()
+        for i, (content, caption) in enumerate(processed):
+            photo = EvidencePhoto(progress=progress, caption=caption, order=start + i)
+            photo.image.save(content.name, content, save=False)
+            photo.save()
+        for url, label in new_links:
+            EvidenceLink.objects.create(progress=progress, url=url, label=label)
+    return progress
+
+
+def measure_save(
+    *, access: Access, measure: Measure, divisions: Iterable, indicators: Iterable[Indicator]
+) -> Measure:
+    access.require_manage()
+    if measure.agency_id != access.agency.id:
+        raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
+    with transaction.atomic():
+        if not measure.pk and not measure.order:
+            last = Measure.objects.filter(agency=measure.agency, year=measure.year).order_by("-order").first()
+            measure.order = (last.order + 1) if last else 1
+        measure.save()
+        measure.divisions.set(divisions)
+        measure.indicators.set(indicators)
+    return measure
+
+
+def activity_save(*, access: Access, activity: Activity, divisions: Iterable) -> Activity:
+    access.require_manage()
+    with transaction.atomic():
+        if not activity.pk and not activity.order:
+            activity.order = activity.measure.activities.count() + 1
+        activity.save()
+        activity.divisions.set(divisions)
+    return activity
+
+
+def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: FiscalYear) -> int:
+    """Start a year from last year's measures: same titles, steps, divisions and activities,
+    matched to the new year's issues, tools and indicators by number/code; no progress."""
+    access.require_manage()
+    if from_year == to_year:
+        raise ServiceError("ปีต้นทางและปีปลายทางต้องไม่ใช่ปีเดียวกัน")
+    agency = access.agency
+    if Measure.objects.filter(agency=agency, year=to_year).exists():
+        raise ServiceError(f"ปีงบประมาณ {to_year.be_year} มีมาตรการอยู่แล้ว จึงไม่คัดลอกซ้ำ")
+    issues = {i.number: i for i in Issue.objects.filter(year=to_year)}
+    tools = {t.code: t for t in Tool.objects.filter(year=to_year)}
+    indicators = {i.number: i for i in Indicator.objects.filter(year=to_year)}
+    source = (
+        Measure.objects.filter(agency=agency, year=from_year)
+        .select_related("issue", "tool")
+        .prefetch_related("divisions", "indicators", "activities__divisions")
+    )
+    count = 0
+    with transaction.atomic():
+        for old in source:
+            new = Measure.objects.create(
+                agency=agency,
+                year=to_year,
+                order=old.order,
+                number=old.number,
+                issue=issues.get(old.issue.number) if old.issue else None,
+                tool=tools.get(old.tool.code) if old.tool else None,
+                focus=old.focus,
+                title=old.title,
+                steps=old.steps,
+                period=old.period,
+                responsible_note=old.responsible_note,
+                monitoring=old.monitoring,
+                budget=old.budget,
+                copied_from=old,
+            )
+            new.divisions.set(old.divisions.all())
+            new.indicators.set([indicators[i.number] for i in old.indicators.all() if i.number in indicators])
+            for a in old.activities.all():
+                na = Activity.objects.create(
+                    measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period
+                )
+                na.divisions.set(a.divisions.all())
+            count += 1
+        plan = Plan.objects.filter(agency=agency, year=from_year).first()
+        if plan:
+            Plan.objects.get_or_create(
+                agency=agency,
+                year=to_year,
+                defaults={"signatory_name": plan.signatory_name, "signatory_position": plan.signatory_position},
+            )
+    return count

@@ -1,0 +1,241 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from agencies.access import Access, with_access
+from assessments.selectors import score_history
+
+from . import selectors, services
+from .forms import ActivityForm, CopyYearForm, LinkFormSet, MeasureForm, PhotoFormSet, PlanForm, ProgressForm
+from .models import Activity, EvidencePhoto, Measure, Plan, Round
+
+
+def _list_url(access: Access, be_year: int) -> str:
+    return f"{reverse('measures:list', kwargs={'code': access.agency.code})}?year={be_year}"
+
+
+def _round(request) -> str:
+    value = request.GET.get("round") or Round.SIX_MONTH
+    return value if value in Round.values else Round.SIX_MONTH
+
+
+@with_access
+def dashboard(request, access: Access):
+    """The score page: every year's scores, the ten indicators across years, this year's progress."""
+    year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
+    rnd = _round(request)
+    history = score_history(agency=access.agency)
+    summary = selectors.progress_summary(access=access, year=year, round=rnd)
+    return render(
+        request,
+        "measures/dashboard.html",
+        {
+            "year": year,
+            "round": rnd,
+            "rounds": selectors.ROUNDS,
+            "history": history,
+            "summary": summary,
+            "chart_max": 100,
+        },
+    )
+
+
+@with_access
+def my_work(request, access: Access):
+    year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
+    rnd = _round(request)
+    items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
+    return render(
+        request,
+        "measures/my_work.html",
+        {"year": year, "round": rnd, "rounds": selectors.ROUNDS, "items": items},
+    )
+
+
+@with_access
+def measure_list(request, access: Access):
+    year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
+    measures = selectors.measure_queryset(access=access, year=year)
+    return render(request, "measures/measure_list.html", {"year": year, "measures": measures})
+
+
+@with_access
+def measure_detail(request, access: Access, pk: int):
+    measure = selectors.measure_get_for_access(access=access, pk=pk)
+    progress = {
+        (p.activity_id, p.round): p
+        for p in measure.progress.prefetch_related("photos", "links").select_related("updated_by")
+    }
+    rows = []
+    for activity in [None, *measure.activities.all()]:
+        rows.append(
+            {
+                "activity": activity,
+                "can_edit": access.can_edit_progress(selectors.item_division_ids(measure, activity)),
+                "rounds": [(r, label, progress.get((activity.id if activity else None, r))) for r, label in Round.choices],
+            }
+        )
+    return render(request, "measures/measure_detail.html", {"measure": measure, "rows": rows})
+
+
+@with_access
+def progress_edit(request, access: Access, pk: int, round: str, aid: int | None = None):
+    if round not in Round.values:
+        raise Http404("ไม่พบรอบการรายงาน")
+    measure = selectors.measure_get_for_access(access=access, pk=pk)
+    activity = get_object_or_404(Activity, pk=aid, measure=measure) if aid else None
+    if not access.can_edit_progress(selectors.item_division_ids(measure, activity)):
+        raise PermissionDenied("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
+    progress = selectors.progress_get(measure=measure, activity=activity, round=round)
+    if request.method == "POST":
+        form = ProgressForm(request.POST, instance=progress)
+        photos = PhotoFormSet(request.POST, request.FILES, prefix="photo")
+        links = LinkFormSet(request.POST, prefix="link")
+        if form.is_valid() and photos.is_valid() and links.is_valid():
+            new_photos = [
+                services.NewPhoto(file=f.cleaned_data["image"], caption=f.cleaned_data.get("caption", ""))
+                for f in photos
+                if f.cleaned_data.get("image")
+            ]
+            new_links = [
+                (f.cleaned_data["url"], f.cleaned_data.get("label", "")) for f in links if f.cleaned_data.get("url")
+            ]
+            try:
+                services.progress_save(
+                    access=access,
+                    measure=measure,
+                    activity=activity,
+                    round=round,
+                    data={k: v for k, v in form.cleaned_data.items() if k != "version"},
+                    expected_version=form.cleaned_data.get("version"),
+                    new_photos=new_photos,
+                    delete_photo_ids=[int(i) for i in request.POST.getlist("delete_photo") if i.isdigit()],
+                    new_links=new_links,
+                    delete_link_ids=[int(i) for i in request.POST.getlist("delete_link") if i.isdigit()],
+                    user=request.user,
+                )
+            except services.ServiceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "บันทึกผลการดำเนินการเรียบร้อยแล้ว")
+                return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
+    else:
+        form = ProgressForm(instance=progress)
+        photos = PhotoFormSet(prefix="photo")
+        links = LinkFormSet(prefix="link")
+    return render(
+        request,
+        "measures/progress_form.html",
+        {
+            "measure": measure,
+            "activity": activity,
+            "round": round,
+            "round_label": Round(round).label,
+            "progress": progress,
+            "form": form,
+            "photos": photos,
+            "links": links,
+        },
+    )
+
+
+@with_access
+def photo(request, access: Access, photo_id: int):
+    """Evidence photos are served through the agency's access check, not as public media."""
+    item = get_object_or_404(
+        EvidencePhoto.objects.select_related("progress__measure"),
+        pk=photo_id,
+        progress__measure__agency=access.agency,
+    )
+    selectors.measure_get_for_access(access=access, pk=item.progress.measure_id)
+    if not item.image:
+        raise Http404("ไม่มีไฟล์ภาพ")
+    return FileResponse(item.image.open("rb"), content_type="image/jpeg")
+
+
+@with_access
+def measure_edit(request, access: Access, pk: int | None = None):
+    access.require_manage()
+    if pk:
+        measure = selectors.measure_get_for_access(access=access, pk=pk)
+        year = measure.year
+    else:
+        year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
+        measure = Measure(agency=access.agency, year=year)
+    form = MeasureForm(request.POST or None, instance=measure, agency=access.agency, year=year)
+    if request.method == "POST" and form.is_valid():
+        m = form.save(commit=False)
+        services.measure_save(
+            access=access, measure=m, divisions=form.cleaned_data["divisions"], indicators=form.cleaned_data["indicators"]
+        )
+        messages.success(request, "บันทึกมาตรการเรียบร้อยแล้ว")
+        return redirect("measures:detail", code=access.agency.code, pk=m.pk)
+    return render(request, "measures/measure_form.html", {"form": form, "measure": measure, "year": year})
+
+
+@require_POST
+@with_access
+def measure_delete(request, access: Access, pk: int):
+    access.require_manage()
+    measure = selectors.measure_get_for_access(access=access, pk=pk)
+    year = measure.year.be_year
+    measure.delete()
+    messages.success(request, "ลบมาตรการเรียบร้อยแล้ว")
+    return redirect(_list_url(access, year))
+
+
+@with_access
+def activity_edit(request, access: Access, pk: int, aid: int | None = None):
+    access.require_manage()
+    measure = selectors.measure_get_for_access(access=access, pk=pk)
+    activity = get_object_or_404(Activity, pk=aid, measure=measure) if aid else Activity(measure=measure)
+    form = ActivityForm(request.POST or None, instance=activity, agency=access.agency)
+    if request.method == "POST" and form.is_valid():
+        a = form.save(commit=False)
+        services.activity_save(access=access, activity=a, divisions=form.cleaned_data["divisions"])
+        messages.success(request, "บันทึกกิจกรรมเรียบร้อยแล้ว")
+        return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
+    return render(request, "measures/activity_form.html", {"form": form, "measure": measure, "activity": activity})
+
+
+@require_POST
+@with_access
+def activity_delete(request, access: Access, pk: int, aid: int):
+    access.require_manage()
+    measure = selectors.measure_get_for_access(access=access, pk=pk)
+    get_object_or_404(Activity, pk=aid, measure=measure).delete()
+    messages.success(request, "ลบกิจกรรมเรียบร้อยแล้ว")
+    return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
+
+
+@with_access
+def copy_year(request, access: Access):
+    access.require_manage()
+    year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
+    form = CopyYearForm(request.POST or None, initial={"from_year": year.be_year - 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = selectors.year_get(be_year=form.cleaned_data["from_year"])
+            count = services.measures_copy_year(access=access, from_year=source, to_year=year)
+        except (services.ServiceError, Http404) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"คัดลอกมาตรการ {count} รายการ จากปี {source.be_year} มายังปี {year.be_year} แล้ว")
+            return redirect(_list_url(access, year.be_year))
+    return render(request, "measures/copy_year.html", {"form": form, "year": year})
+
+
+@with_access
+def plan_edit(request, access: Access):
+    access.require_manage()
+    year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
+    plan = Plan.objects.filter(agency=access.agency, year=year).first() or Plan(agency=access.agency, year=year)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "บันทึกข้อมูลประกอบรายงานเรียบร้อยแล้ว")
+        return redirect(_list_url(access, year.be_year))
+    return render(request, "measures/plan_form.html", {"form": form, "year": year})

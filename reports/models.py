@@ -1,0 +1,101 @@
+"""Reports an agency publishes: their layout, their approval state and their immutable versions."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency
+from assessments.models import FiscalYear
+
+
+class Kind(models.TextChoices):
+    ANNUAL = "annual", "รายงานผลการดำเนินการประจำปี"
+    SIX_MONTH = "six_month", "รายงานผลการดำเนินการรอบ 6 เดือน"
+    ANALYSIS = "analysis", "รายงานการวิเคราะห์ผลการประเมิน"
+
+
+class Grouping(models.TextChoices):
+    ISSUE = "issue", "ตามประเด็น 7 ประเด็น"
+    TOOL = "tool", "ตามแบบวัด (IIT/EIT/OIT)"
+    TOOL_INDICATOR = "tool_indicator", "ตามแบบวัดและตัวชี้วัด"
+    NONE = "none", "ไม่จัดกลุ่ม"
+
+
+# Column key → header as the seeds print it.
+COLUMNS = {
+    "number": "ลำดับที่",
+    "focus": "ประเด็นที่ต้องพัฒนา",
+    "measure": "มาตรการ/กิจกรรมที่ดำเนินการ",
+    "steps": "ขั้นตอนหรือวิธีการปฏิบัติ",
+    "period": "ช่วงระยะเวลา",
+    "responsible": "ผู้รับผิดชอบ",
+    "output": "ผลการดำเนินการ (output)",
+    "outcome": "ผลลัพธ์ (outcome)",
+    "status": "สถานะ/วันที่แล้วเสร็จ",
+    "monitoring": "การรายงานผลและการกำกับติดตาม",
+}
+DEFAULT_COLUMNS = ["number", "measure", "steps", "period", "responsible", "output", "outcome", "status"]
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "ฉบับร่าง"
+    SUBMITTED = "submitted", "เสนอผู้บริหารแล้ว"
+    APPROVED = "approved", "ผู้บริหารอนุมัติแล้ว"
+    PUBLISHED = "published", "เผยแพร่แล้ว"
+
+
+class Report(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="reports")
+    year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField("ประเภทรายงาน", max_length=20, choices=Kind.choices)
+    title = models.CharField("ชื่อรายงาน", max_length=500, blank=True)
+    grouping = models.CharField("การจัดกลุ่ม", max_length=20, choices=Grouping.choices, default=Grouping.ISSUE)
+    columns = models.JSONField("คอลัมน์", default=list, blank=True)
+    thai_digits = models.BooleanField("ใช้เลขไทย", default=False)
+    show_cover = models.BooleanField("มีหน้าปก", default=True)
+    show_photos = models.BooleanField("มีภาพประกอบ", default=True)
+    show_score_table = models.BooleanField("ตารางเปรียบเทียบคะแนน", default=True)
+    show_score_chart = models.BooleanField("กราฟคะแนนรายปี", default=False)
+    signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
+    signatory_position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
+    signed_on = models.DateField("วันที่ลงนาม", null=True, blank=True)
+    state = models.CharField("สถานะ", max_length=20, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "รายงาน"
+        verbose_name_plural = "รายงาน"
+        constraints = [models.UniqueConstraint(fields=["agency", "year", "kind"], name="uniq_report_kind_year")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year.be_year} {self.agency}"
+
+
+def report_upload_to(instance, filename: str) -> str:
+    r = instance.report
+    return f"reports/{r.agency.code}/{r.year.be_year}/{r.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"
+
+
+class PublishedVersion(models.Model):
+    """An immutable published PDF; publishing again adds a version, never overwrites."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    pdf = models.FileField(upload_to=report_upload_to)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    data_hash = models.CharField(max_length=64, help_text="hash of the report's data when rendered")
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "-version"]
+        constraints = [models.UniqueConstraint(fields=["report", "version"], name="uniq_report_version")]
