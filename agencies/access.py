@@ -63,9 +63,7 @@ class Access:
 def access_for(user, agency: Agency) -> Access | None:
     if not user.is_authenticated:
         return None
-    membership = (
-        Membership.objects.filter(user=user, agency=agency).prefetch_related("divisions").first()
-    )
+    membership = Membership.objects.filter(user=user, agency=agency).prefetch_related("divisions").first()
     if membership is not None:
         return Access(
             agency=agency,
@@ -98,6 +96,7 @@ def agency_access_or_404(user, code: str) -> Access:
 
 def with_access(view):
     """Resolve the agency in the URL for the user, or 404; the view receives `access`."""
+
     @functools.wraps(view)
     def wrapper(request, code, *args, **kwargs):
         access = agency_access_or_404(request.user, code)

@@ -32,7 +32,9 @@ class NewMemberForm(MemberForm):
     first_name = forms.CharField(label="ชื่อ", max_length=150)
     last_name = forms.CharField(label="นามสกุล", max_length=150, required=False)
     password = forms.CharField(
-        label="รหัสผ่านเริ่มต้น", widget=forms.PasswordInput, required=False,
+        label="รหัสผ่านเริ่มต้น",
+        widget=forms.PasswordInput,
+        required=False,
         help_text="จำเป็นสำหรับผู้ใช้ใหม่เท่านั้น",
     )
 

@@ -71,14 +71,22 @@ def member_edit(request, access: Access, pk: int | None = None):
         try:
             if membership:
                 services.member_update(
-                    access=access, membership=membership, role=data["role"],
-                    position=data["position"], divisions=data["divisions"],
+                    access=access,
+                    membership=membership,
+                    role=data["role"],
+                    position=data["position"],
+                    divisions=data["divisions"],
                 )
             else:
                 services.member_create(
-                    access=access, username=data["username"], first_name=data["first_name"],
-                    last_name=data["last_name"], password=data["password"], role=data["role"],
-                    position=data["position"], divisions=data["divisions"],
+                    access=access,
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    password=data["password"],
+                    role=data["role"],
+                    position=data["position"],
+                    divisions=data["divisions"],
                 )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))

@@ -4,7 +4,13 @@ from django import forms
 
 from .models import FiscalYear
 
-SCORE = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("100"), "required": False}
+SCORE = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "min_value": Decimal("0"),
+    "max_value": Decimal("100"),
+    "required": False,
+}
 
 
 class ResultForm(forms.Form):

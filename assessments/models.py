@@ -94,9 +94,7 @@ class RatingBand(models.Model):
     year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="rating_bands")
     label = models.CharField("ระดับ", max_length=50)
     min_overall = models.DecimalField("คะแนนรวมขั้นต่ำ", max_digits=5, decimal_places=2)
-    min_each_tool = models.DecimalField(
-        "คะแนนขั้นต่ำทุกแบบวัด", max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    min_each_tool = models.DecimalField("คะแนนขั้นต่ำทุกแบบวัด", max_digits=5, decimal_places=2, null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     confirmed = models.BooleanField("ยืนยันจากเอกสาร ป.ป.ช.", default=True)
 
@@ -183,4 +181,3 @@ class QuestionScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["result", "question"], name="uniq_question_score")]
-

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from agencies.models import Agency
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
-from .services import rating_compute
+from .services import rating_compute, tool_scores_derive
 
 
 @dataclass
@@ -19,6 +19,7 @@ class YearScores:
     level_awarded: str
     level_computed: str | None
     tools: dict[str, Decimal] = field(default_factory=dict)
+    tools_derived: set[str] = field(default_factory=set)
     indicators: dict[int, Decimal] = field(default_factory=dict)
     indicator_names: dict[int, str] = field(default_factory=dict)
     change: Decimal | None = None  # overall against the previous year with a score
@@ -59,6 +60,7 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
             "tool_scores__tool",
             "indicator_scores__indicator",
             Prefetch("year__rating_bands", queryset=RatingBand.objects.order_by("order")),
+            Prefetch("year__indicators", queryset=Indicator.objects.select_related("tool")),
         )
         .order_by("year__be_year")
     )
@@ -69,6 +71,14 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
     for r in results:
         bands = list(r.year.rating_bands.all())
         tools = {ts.tool.code: ts.score for ts in sorted(r.tool_scores.all(), key=lambda t: t.tool.order)}
+        indicators = {s.indicator.number: s.score for s in r.indicator_scores.all()}
+        year_indicators = list(r.year.indicators.all())
+        derived = tool_scores_derive(
+            indicator_tools={i.number: i.tool.code for i in year_indicators}, indicator_scores=indicators
+        )
+        derived = {code: v for code, v in derived.items() if code not in tools}
+        order = {i.tool.code: i.tool.order for i in year_indicators}
+        tools = dict(sorted({**tools, **derived}.items(), key=lambda kv: order.get(kv[0], 99)))
         ys = YearScores(
             be_year=r.year.be_year,
             target=r.year.target_score,
@@ -76,7 +86,8 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
             level_awarded=r.level_awarded,
             level_computed=rating_compute(bands=bands, overall=r.overall, tool_scores=tools.values()),
             tools=tools,
-            indicators={s.indicator.number: s.score for s in r.indicator_scores.all()},
+            tools_derived=set(derived),
+            indicators=indicators,
             indicator_names={s.indicator.number: s.indicator.name for s in r.indicator_scores.all()},
             bands_confirmed=all(b.confirmed for b in bands),
         )

@@ -41,6 +41,26 @@ def rating_compute(
     return None
 
 
+def tool_scores_derive(
+    *, indicator_tools: Mapping[int, str], indicator_scores: Mapping[int, Decimal]
+) -> dict[str, Decimal]:
+    """Tool scores as the mean of the tool's indicators, for a tool whose every indicator is known.
+
+    The seeds print indicator scores only; their overall scores equal IIT/EIT/OIT means
+    weighted 30/30/40 to the cent (seed 000: 89.00 and 92.84; seed 002: 87.13), so the
+    per-tool rule of 2566+ can still be applied. Shown as derived, never stored.
+    """
+    by_tool: dict[str, list[int]] = {}
+    for number, code in indicator_tools.items():
+        by_tool.setdefault(code, []).append(number)
+    out = {}
+    for code, numbers in by_tool.items():
+        if numbers and all(n in indicator_scores for n in numbers):
+            mean = sum(indicator_scores[n] for n in numbers) / len(numbers)
+            out[code] = mean.quantize(Decimal("0.01"))
+    return out
+
+
 @transaction.atomic
 def result_save(
     *,

@@ -61,9 +61,7 @@ def parse_be_date(value: str) -> datetime.date:
         raise BEDateError("รูปแบบวันที่ไม่ถูกต้อง กรุณากรอกเป็น วัน/เดือน/ปี พ.ศ. เช่น 30/09/2567")
     day, month, year = (int(g) for g in m.groups())
     if year < MIN_BE_YEAR:
-        raise BEDateError(
-            f"ปี {year} ดูเหมือนเป็นปี ค.ศ. กรุณากรอกปี พ.ศ. (เช่น {year + BE_OFFSET})"
-        )
+        raise BEDateError(f"ปี {year} ดูเหมือนเป็นปี ค.ศ. กรุณากรอกปี พ.ศ. (เช่น {year + BE_OFFSET})")
     if year > MAX_BE_YEAR:
         raise BEDateError(f"ปี พ.ศ. {year} ไม่อยู่ในช่วงที่รับได้")
     try:

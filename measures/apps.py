@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class MeasuresConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'measures'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "measures"

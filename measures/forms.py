@@ -4,7 +4,7 @@ from agencies.models import Division
 from assessments.models import Indicator, Issue, Tool
 from ita_portal.fields import BEDateField
 
-from .models import Activity, Measure, Plan, Progress, Status
+from .models import Activity, Measure, Plan, Progress, Status, UnableReason
 
 TEXTAREA = {"rows": 4}
 
@@ -24,7 +24,11 @@ class ProgressForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A person recording progress always states a status (blank is only for transcribed reports).
+        self.fields["status"].choices = Status.choices
+        self.fields["status"].required = True
         self.fields["unable_reason"].required = False
+        self.fields["unable_reason"].choices = [("", "— เลือกเหตุผล (เมื่อดำเนินการไม่ได้) —"), *UnableReason.choices]
         if self.instance and self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
@@ -40,7 +44,11 @@ class ProgressForm(forms.ModelForm):
 
 
 class PhotoForm(forms.Form):
-    image = forms.FileField(label="ภาพ", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    image = forms.FileField(
+        label="ภาพ",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     caption = forms.CharField(label="คำบรรยายภาพ", max_length=500, required=False)
 
 
@@ -65,8 +73,18 @@ class MeasureForm(forms.ModelForm):
     class Meta:
         model = Measure
         fields = [
-            "number", "issue", "tool", "indicators", "focus", "title", "steps", "period",
-            "divisions", "responsible_note", "monitoring", "budget",
+            "number",
+            "issue",
+            "tool",
+            "indicators",
+            "focus",
+            "title",
+            "steps",
+            "period",
+            "divisions",
+            "responsible_note",
+            "monitoring",
+            "budget",
         ]
         widgets = {
             "title": forms.Textarea(attrs={"rows": 2}),

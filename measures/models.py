@@ -139,9 +139,7 @@ class Progress(models.Model):
         verbose_name = "ผลการดำเนินการ"
         verbose_name_plural = "ผลการดำเนินการ"
         constraints = [
-            models.UniqueConstraint(
-                fields=["measure", "activity", "round"], name="uniq_progress_item_round"
-            ),
+            models.UniqueConstraint(fields=["measure", "activity", "round"], name="uniq_progress_item_round"),
             models.UniqueConstraint(
                 fields=["measure", "round"],
                 condition=models.Q(activity__isnull=True),

@@ -24,9 +24,7 @@ def year_current() -> FiscalYear:
 def year_default(*, agency) -> FiscalYear:
     """The current fiscal year if the agency has measures in it, else its latest year with measures."""
     current = year_current()
-    latest = (
-        FiscalYear.objects.filter(measures__agency=agency).order_by("-be_year").distinct().first()
-    )
+    latest = FiscalYear.objects.filter(measures__agency=agency).order_by("-be_year").distinct().first()
     if latest is None or latest.be_year >= current.be_year:
         return current
     if Measure.objects.filter(agency=agency, year=current).exists():
@@ -61,7 +59,9 @@ def measure_get_for_access(*, access: Access, pk: int, for_edit: bool = False) -
     measure = (
         Measure.objects.for_agency(access.agency)
         .select_related("issue", "tool", "year", "agency")
-        .prefetch_related("divisions", "indicators", Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions")))
+        .prefetch_related(
+            "divisions", "indicators", Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions"))
+        )
         .filter(pk=pk)
         .first()
     )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from agencies.access import Access
@@ -39,9 +38,7 @@ def photo_process(*, upload) -> ContentFile:
     """Decode the upload as an image (whatever its name says), apply EXIF orientation,
     drop all metadata (location included), downscale and re-encode as JPEG."""
     if upload.size > settings.EVIDENCE_MAX_UPLOAD_BYTES:
-        raise ServiceError(
-            f"ไฟล์ภาพใหญ่เกินไป (สูงสุด {settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
-        )
+        raise ServiceError(f"ไฟล์ภาพใหญ่เกินไป (สูงสุด {settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -92,9 +89,7 @@ def progress_save(
         if not url.lower().startswith(("http://", "https://")):
             raise ServiceError("ลิงก์หลักฐานต้องขึ้นต้นด้วย http:// หรือ https://")
     with transaction.atomic():
-        progress = (
-            Progress.objects.select_for_update().filter(measure=measure, activity=activity, round=round).first()
-        )
+        progress = Progress.objects.select_for_update().filter(measure=measure, activity=activity, round=round).first()
         if progress is None:
             if expected_version not in (None, 0):
                 raise ConflictError("รายการนี้ถูกลบหรือเปลี่ยนแปลงโดยผู้อื่น กรุณาโหลดหน้าใหม่")
@@ -112,9 +107,8 @@ def progress_save(
             progress.unable_reason, progress.unable_note = "", ""
         progress.updated_by = user
         if progress.pk:
-            progress.version = F("version") + 1
+            progress.version += 1  # safe: the row is locked by select_for_update
         progress.save()
-        progress.refresh_from_db()
         progress.photos.filter(id__in=list(delete_photo_ids)).delete()
         progress.links.filter(id__in=list(delete_link_ids)).delete()
         start = progress.photos.count()
@@ -127,9 +121,7 @@ def progress_save(
     return progress
 
 
-def measure_save(
-    *, access: Access, measure: Measure, divisions: Iterable, indicators: Iterable[Indicator]
-) -> Measure:
+def measure_save(*, access: Access, measure: Measure, divisions: Iterable, indicators: Iterable[Indicator]) -> Measure:
     access.require_manage()
     if measure.agency_id != access.agency.id:
         raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
@@ -192,9 +184,7 @@ def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: Fiscal
             new.divisions.set(old.divisions.all())
             new.indicators.set([indicators[i.number] for i in old.indicators.all() if i.number in indicators])
             for a in old.activities.all():
-                na = Activity.objects.create(
-                    measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period
-                )
+                na = Activity.objects.create(measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period)
                 na.divisions.set(a.divisions.all())
             count += 1
         plan = Plan.objects.filter(agency=agency, year=from_year).first()

@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -75,7 +75,9 @@ def measure_detail(request, access: Access, pk: int):
             {
                 "activity": activity,
                 "can_edit": access.can_edit_progress(selectors.item_division_ids(measure, activity)),
-                "rounds": [(r, label, progress.get((activity.id if activity else None, r))) for r, label in Round.choices],
+                "rounds": [
+                    (r, label, progress.get((activity.id if activity else None, r))) for r, label in Round.choices
+                ],
             }
         )
     return render(request, "measures/measure_detail.html", {"measure": measure, "rows": rows})
@@ -169,7 +171,10 @@ def measure_edit(request, access: Access, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         m = form.save(commit=False)
         services.measure_save(
-            access=access, measure=m, divisions=form.cleaned_data["divisions"], indicators=form.cleaned_data["indicators"]
+            access=access,
+            measure=m,
+            divisions=form.cleaned_data["divisions"],
+            indicators=form.cleaned_data["indicators"],
         )
         messages.success(request, "บันทึกมาตรการเรียบร้อยแล้ว")
         return redirect("measures:detail", code=access.agency.code, pk=m.pk)

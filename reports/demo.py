@@ -96,7 +96,9 @@ def demo_load_agency(*, data: dict) -> Agency:
             overall=_dec(s.get("overall")),
             level_awarded=s.get("level_awarded") or "",
             tool_scores={tools[k]: _dec(v) for k, v in (s.get("tools") or {}).items() if v is not None},
-            indicator_scores={indicators[int(k)]: _dec(v) for k, v in (s.get("indicators") or {}).items() if v is not None},
+            indicator_scores={
+                indicators[int(k)]: _dec(v) for k, v in (s.get("indicators") or {}).items() if v is not None
+            },
             question_scores={q: v for q, v in questions.items() if v is not None},
         )
         for number, remedy in (s.get("indicator_remedies") or {}).items():

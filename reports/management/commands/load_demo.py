@@ -10,4 +10,6 @@ class Command(BaseCommand):
         agencies = demo_load_all()
         for a in agencies:
             self.stdout.write(f"{a.code}: {a.name} — มาตรการ {a.measures.count()} รายการ")
-        self.stdout.write(self.style.SUCCESS(f"โหลดข้อมูลตัวอย่างแล้ว {len(agencies)} หน่วยงาน (รหัสผ่านผู้ใช้ตัวอย่าง: {DEMO_PASSWORD})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"โหลดข้อมูลตัวอย่างแล้ว {len(agencies)} หน่วยงาน (รหัสผ่านผู้ใช้ตัวอย่าง: {DEMO_PASSWORD})")
+        )

@@ -1,0 +1,43 @@
+"""Personas and demo data shared by the tests.
+
+The demo (the five seed agencies) is loaded once per test session; each test runs in a
+transaction that is rolled back, so tests may change it freely.
+"""
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings, tmp_path):
+    settings.PASSWORD_HASHERS = FAST_HASHER
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from reports.demo import demo_load_all
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        demo_load_all()
+
+
+def login(username: str) -> Client:
+    from reports.demo import DEMO_PASSWORD
+
+    client = Client()
+    assert client.login(username=username, password=DEMO_PASSWORD), username
+    return client
+
+
+@pytest.fixture
+def as_user(db):
+    return login

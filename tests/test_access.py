@@ -1,0 +1,122 @@
+"""Roles enforced in views and querysets, not only hidden in menus."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from agencies.models import Division, Membership, Role
+from measures.models import Measure
+
+from .conftest import login
+
+KSK = "khao-samo-khon"
+
+
+def staff_of(division_name: str, agency=KSK):
+    user = get_user_model().objects.create_user("edu-staff", password="x")
+    m = Membership.objects.create(
+        user=user, agency_id=Division.objects.get(agency__code=agency, name=division_name).agency_id, role=Role.STAFF
+    )
+    m.divisions.set([Division.objects.get(agency__code=agency, name=division_name)])
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.mark.django_db
+def test_staff_get_403_on_another_divisions_measure():
+    edu = staff_of("กองการศึกษา ศาสนาและวัฒนธรรม")
+    not_theirs = Measure.objects.filter(agency__code=KSK).exclude(divisions__name="กองการศึกษา ศาสนาและวัฒนธรรม").first()
+    theirs = Measure.objects.filter(agency__code=KSK, divisions__name="กองการศึกษา ศาสนาและวัฒนธรรม").first()
+    assert not_theirs and theirs
+    assert edu.get(f"/a/{KSK}/measures/{not_theirs.pk}/").status_code == 403
+    assert edu.get(f"/a/{KSK}/measures/{not_theirs.pk}/progress/six_month/").status_code == 403
+    r = edu.post(f"/a/{KSK}/measures/{not_theirs.pk}/progress/six_month/", {"status": "done"})
+    assert r.status_code == 403
+    assert not not_theirs.progress.filter(round="six_month").exists()
+    assert edu.get(f"/a/{KSK}/measures/{theirs.pk}/").status_code == 200
+    # Their list and my-work show only their division's measures.
+    listing = edu.get(f"/a/{KSK}/measures/").content.decode()
+    assert f"/measures/{not_theirs.pk}/" not in listing
+    assert f"/measures/{theirs.pk}/" in listing
+    work = edu.get(f"/a/{KSK}/my-work/").content.decode()
+    assert f"/measures/{not_theirs.pk}/progress" not in work
+
+
+@pytest.mark.django_db
+def test_agency_a_never_sees_agency_b():
+    ksk = login("ksk-coord")
+    other = Measure.objects.filter(agency__code="pak-kran").first()
+    for url in [
+        "/a/pak-kran/",
+        "/a/pak-kran/my-work/",
+        "/a/pak-kran/measures/",
+        f"/a/pak-kran/measures/{other.pk}/",
+        "/a/pak-kran/scores/2567/edit/",
+        "/a/pak-kran/members/",
+        f"/a/{KSK}/measures/{other.pk}/",  # another agency's id under one's own code
+        f"/a/{KSK}/measures/{other.pk}/progress/annual/",
+    ]:
+        assert ksk.get(url).status_code == 404, url
+    home = ksk.get("/", follow=True).content.decode()
+    assert "ปากกราน" not in home
+
+
+@pytest.mark.django_db
+def test_read_only_roles_cannot_write():
+    m = Measure.objects.filter(agency__code=KSK).first()
+    for user in ("ksk-exec", "ksk-viewer", "lopburi-office"):
+        c = login(user)
+        assert c.get(f"/a/{KSK}/measures/{m.pk}/").status_code == 200
+        assert c.get(f"/a/{KSK}/measures/{m.pk}/progress/annual/").status_code == 403, user
+        assert c.get(f"/a/{KSK}/members/").status_code == 403, user
+        assert c.get(f"/a/{KSK}/measures/new/").status_code == 403, user
+        assert c.post(f"/a/{KSK}/measures/{m.pk}/delete/").status_code == 403, user
+    assert Measure.objects.filter(pk=m.pk).exists()
+
+
+@pytest.mark.django_db
+def test_oversight_scope_is_its_province():
+    c = login("lopburi-office")
+    assert c.get(f"/a/{KSK}/").status_code == 200  # ลพบุรี
+    assert c.get("/a/ubon-pao/").status_code == 404  # อุบลราชธานี
+    national = login("national-office")
+    assert national.get("/a/ubon-pao/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login():
+    from django.test import Client
+
+    r = Client().get(f"/a/{KSK}/")
+    assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+@pytest.mark.django_db
+def test_coordinator_manages_divisions_and_users():
+    c = login("ksk-coord")
+    r = c.post(f"/a/{KSK}/divisions/", {"name": "กองทดสอบ"})
+    assert r.status_code == 302
+    division = Division.objects.get(agency__code=KSK, name="กองทดสอบ")
+    r = c.post(
+        f"/a/{KSK}/members/new/",
+        {
+            "username": "new-staff",
+            "first_name": "สมชาย",
+            "password": "a-Long-pass-2567",
+            "role": "staff",
+            "divisions": [division.pk],
+        },
+    )
+    assert r.status_code == 302
+    m = Membership.objects.get(user__username="new-staff")
+    assert list(m.divisions.all()) == [division]
+    # Another agency's division id is not a valid choice.
+    foreign = Division.objects.filter(agency__code="ubon-pao").first()
+    r = c.post(f"/a/{KSK}/members/{m.pk}/", {"role": "staff", "divisions": [foreign.pk]})
+    assert r.status_code == 200 and list(m.divisions.all()) == [division]
+    # The last coordinator cannot be removed.
+    coord = Membership.objects.get(user__username="ksk-coord")
+    c.post(f"/a/{KSK}/members/{coord.pk}/remove/")
+    assert Membership.objects.filter(pk=coord.pk).exists()

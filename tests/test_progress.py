@@ -1,0 +1,124 @@
+"""Division staff record progress through the web form: BE dates, photos, conflicts."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from measures.models import Measure, Progress
+
+from .conftest import login
+
+KSK = "khao-samo-khon"
+
+
+def jpeg_with_gps(size=(4000, 3000), orientation=6) -> bytes:
+    img = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # rotate 90° on display
+    exif[0x8825] = {1: "N", 2: (13.0, 45.0, 0.0), 3: "E", 4: (100.0, 30.0, 0.0)}  # GPS
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif, quality=90)
+    return buf.getvalue()
+
+
+def form(**overrides):
+    data = {
+        "status": "done",
+        "output": "จัดทำผังขั้นตอนการปฏิบัติงานและเผยแพร่ทางเว็บไซต์แล้ว",
+        "outcome": "ประชาชนได้รับความสะดวก ลดขั้นตอนการให้บริการ",
+        "completed_on": "31/03/2567",
+        "budget_spent": "1500",
+        "photo-TOTAL_FORMS": "3",
+        "photo-INITIAL_FORMS": "0",
+        "link-TOTAL_FORMS": "2",
+        "link-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def measure(db):
+    return Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
+
+
+def url(m, rnd="six_month"):
+    return f"/a/{KSK}/measures/{m.pk}/progress/{rnd}/"
+
+
+def test_staff_record_six_month_progress_with_photo(measure):
+    c = login("ksk-staff1")
+    photo = SimpleUploadedFile("IMG_0001.JPG", jpeg_with_gps(), content_type="image/jpeg")
+    r = c.post(
+        url(measure),
+        form(
+            **{
+                "photo-0-image": photo,
+                "photo-0-caption": "ประชุมชี้แจงเจ้าหน้าที่",
+                "link-0-url": "https://www.khaosamokhon.go.th/",
+            }
+        ),
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    p = Progress.objects.get(measure=measure, activity=None, round="six_month")
+    assert (p.status, p.completed_on, p.budget_spent) == ("done", datetime.date(2024, 3, 31), 1500)
+    assert p.updated_by.username == "ksk-staff1"
+    photo = p.photos.get()
+    assert photo.caption == "ประชุมชี้แจงเจ้าหน้าที่"
+    with Image.open(photo.image.path) as img:
+        assert img.format == "JPEG"
+        assert img.size == (1200, 1600)  # EXIF orientation applied, then downscaled
+        assert not img.getexif()  # no GPS, no metadata at all
+    assert p.links.get().url == "https://www.khaosamokhon.go.th/"
+    # The detail page shows it, in พ.ศ.
+    page = c.get(f"/a/{KSK}/measures/{measure.pk}/").content.decode()
+    assert "31 มีนาคม 2567" in page and "ประชุมชี้แจงเจ้าหน้าที่" in page
+    assert c.get(f"/a/{KSK}/photos/{photo.pk}/").status_code == 200
+    # The form shows the stored date back in พ.ศ.
+    assert 'value="31/03/2567"' in c.get(url(measure)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"completed_on": "31/03/2024"}, "ดูเหมือนเป็นปี ค.ศ."),
+        ({"completed_on": ""}, "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ"),
+        ({"status": "unable", "completed_on": ""}, "กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้"),
+        ({"link-0-url": "javascript:alert(1)"}, "URL"),
+        ({"budget_spent": "-5"}, "งบประมาณต้องไม่ติดลบ"),
+    ],
+)
+def test_bad_input_gets_thai_message_and_writes_nothing(measure, overrides, message):
+    c = login("ksk-staff1")
+    r = c.post(url(measure), form(**overrides))
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert message in body or ("ป้อน URL" in body and message == "URL"), body[:3000]
+    assert not Progress.objects.filter(measure=measure, round="six_month").exists()
+
+
+def test_not_an_image_is_refused_and_nothing_written(measure):
+    c = login("ksk-staff1")
+    fake = SimpleUploadedFile("photo.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", content_type="image/jpeg")
+    r = c.post(url(measure), form(**{"photo-0-image": fake}))
+    assert r.status_code == 200
+    assert "ไม่ใช่ภาพที่อ่านได้" in r.content.decode()
+    assert not Progress.objects.filter(measure=measure, round="six_month").exists()
+
+
+def test_second_conflicting_save_is_refused_first_kept(measure):
+    first, second = login("ksk-staff1"), login("ksk-coord")
+    first.post(url(measure), form())
+    p = Progress.objects.get(measure=measure, round="six_month")
+    assert p.version == 1
+    # Both open the form at version 1; the first saves, then the second.
+    r1 = first.post(url(measure), form(version="1", output="งานของคนแรก"))
+    assert r1.status_code == 302
+    r2 = second.post(url(measure), form(version="1", output="งานของคนที่สอง"))
+    assert r2.status_code == 200
+    assert "ระบบจึงไม่บันทึกทับ" in r2.content.decode()
+    p.refresh_from_db()
+    assert (p.output, p.version) == ("งานของคนแรก", 2)
