@@ -146,6 +146,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Bump when templates or the renderer change, so stored PDFs of unchanged data are re-rendered.
+REPORT_RENDERER_VERSION = "2026.11.1"
+REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "120"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

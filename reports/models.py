@@ -59,6 +59,9 @@ class Report(models.Model):
     signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
     signatory_position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
     signed_on = models.DateField("วันที่ลงนาม", null=True, blank=True)
+    # Analysis report: the narrative's thresholds (seed 002: strengths above 80, improve below 85).
+    strength_threshold = models.DecimalField("เกณฑ์จุดแข็ง (มากกว่า)", max_digits=5, decimal_places=2, default=80)
+    improve_threshold = models.DecimalField("เกณฑ์ประเด็นที่ต้องพัฒนา (ต่ำกว่า)", max_digits=5, decimal_places=2, default=85)
     state = models.CharField("สถานะ", max_length=20, choices=State.choices, default=State.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)

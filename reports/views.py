@@ -1,1 +1,132 @@
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_POST
+
+from agencies.access import Access, with_access
+from agencies.models import Agency
+from assessments.models import FiscalYear
+
+from . import selectors, services
+from .forms import ReportLayoutForm
+from .models import Kind, PublishedVersion, Report
+
+
+def _report(access: Access, be_year: int, kind: str) -> Report:
+    if kind not in Kind.values:
+        raise Http404("ไม่พบประเภทรายงาน")
+    year = get_object_or_404(FiscalYear, be_year=be_year)
+    return selectors.report_get_or_default(agency=access.agency, year=year, kind=kind)
+
+
+def _pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
+@with_access
+def report_list(request, access: Access):
+    reports = {
+        (r.year.be_year, r.kind): r
+        for r in Report.objects.filter(agency=access.agency).select_related("year").prefetch_related("versions")
+    }
+    years = list(FiscalYear.objects.order_by("-be_year"))
+    rows = [
+        {"year": y.be_year, "kind": k, "kind_label": label, "report": reports.get((y.be_year, k))}
+        for y in years
+        for k, label in Kind.choices
+    ]
+    public_url = request.build_absolute_uri(reverse("reports:public", kwargs={"code": access.agency.code}))
+    return render(request, "reports/report_list.html", {"rows": rows, "public_url": public_url})
+
+
+@with_access
+def report_detail(request, access: Access, be_year: int, kind: str):
+    report = _report(access, be_year, kind)
+    form = ReportLayoutForm(request.POST or None, instance=report)
+    if request.method == "POST":
+        access.require_manage()
+        if form.is_valid():
+            services.report_layout_save(access=access, report=form.save(commit=False))
+            messages.success(request, "บันทึกรูปแบบรายงานเรียบร้อยแล้ว")
+            return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
+    versions = report.versions.all() if report.pk else []
+    return render(request, "reports/report_detail.html", {"report": report, "form": form, "versions": versions})
+
+
+@with_access
+def report_preview(request, access: Access, be_year: int, kind: str):
+    report = _report(access, be_year, kind)
+    pdf, _ = services.report_render(report=report)
+    return _pdf_response(pdf, f"{access.agency.code}-{kind}-{be_year}-draft.pdf")
+
+
+@require_POST
+@with_access
+def report_action(request, access: Access, be_year: int, kind: str, action: str):
+    report = _report(access, be_year, kind)
+    try:
+        if action == "submit":
+            services.report_submit(access=access, report=report)
+            messages.success(request, "เสนอรายงานต่อผู้บริหารแล้ว")
+        elif action == "approve":
+            services.report_approve(access=access, report=report, user=request.user)
+            messages.success(request, "อนุมัติรายงานแล้ว")
+        elif action == "publish":
+            v = services.report_publish(access=access, report=report, user=request.user)
+            messages.success(request, f"เผยแพร่รายงานฉบับที่ {v.version} แล้ว")
+        else:
+            raise Http404("ไม่พบคำสั่ง")
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
+
+
+def _published(code: str):
+    agency = get_object_or_404(Agency, code=code)
+    versions = (
+        PublishedVersion.objects.filter(report__agency=agency)
+        .select_related("report__year")
+        .order_by("-report__year__be_year", "report__kind", "-version")
+    )
+    latest, older = {}, []
+    for v in versions:
+        key = (v.report.year.be_year, v.report.kind)
+        if key in latest:
+            older.append(v)
+        else:
+            latest[key] = v
+    return agency, list(latest.values()), older
+
+
+@login_not_required
+def public_list(request, code: str):
+    agency, latest, older = _published(code)
+    return render(request, "reports/public_list.html", {"agency": agency, "latest": latest, "older": older})
+
+
+@login_not_required
+@xframe_options_exempt
+def public_embed(request, code: str):
+    agency, latest, _ = _published(code)
+    return render(request, "reports/public_embed.html", {"agency": agency, "latest": latest})
+
+
+@login_not_required
+def public_pdf(request, code: str, be_year: int, kind: str, version: int | None = None):
+    """Stable links: /p/<code>/<year>/<kind>.pdf is the latest version, …/v<N>.pdf a fixed one."""
+    versions = PublishedVersion.objects.filter(
+        report__agency__code=code, report__year__be_year=be_year, report__kind=kind
+    )
+    v = versions.filter(version=version).first() if version else versions.order_by("-version").first()
+    if v is None:
+        raise Http404("ไม่พบรายงานที่เผยแพร่")
+    with v.pdf.open("rb") as fh:
+        response = _pdf_response(fh.read(), f"{code}-{kind}-{be_year}-v{v.version}.pdf")
+    response["ETag"] = f'"{v.sha256}"'
+    response["X-Content-SHA256"] = v.sha256
+    return response

@@ -1,0 +1,135 @@
+"""Pure rendering: a report context (plain data) in, PDF bytes out. No database access here.
+
+WeasyPrint gets only the bundled Sarabun fonts and the project's own files: the URL fetcher
+refuses every other URL (network, file://, data:), so text typed by users can never make the
+renderer read the file system or the network.
+"""
+
+import copy
+import logging
+import re
+from pathlib import Path
+
+import weasyprint
+from django.conf import settings
+from django.template.loader import render_to_string
+from pythainlp.util import arabic_digit_to_thai_digit
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from . import thai_text_layer
+
+FONT_FILES = [
+    ("Sarabun-Regular.ttf", 400, "normal"),
+    ("Sarabun-Bold.ttf", 700, "normal"),
+    ("Sarabun-Italic.ttf", 400, "italic"),
+    ("Sarabun-BoldItalic.ttf", 700, "italic"),
+]
+CSS_PATH = Path(__file__).with_name("report.css")
+
+
+class ReportRenderError(Exception):
+    pass
+
+
+def _allowed_roots() -> list[Path]:
+    return [Path(settings.SARABUN_DIR).resolve(), Path(settings.MEDIA_ROOT).resolve()]
+
+
+class ProjectFilesFetcher(URLFetcher):
+    """Fetch only files under the font directory and MEDIA_ROOT; refuse everything else."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, **kwargs)
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("file://"):
+            raise ValueError(f"refused: {url[:80]}")
+        path = Path(url[len("file://") :].split("?")[0]).resolve()
+        if not any(path.is_relative_to(root) for root in _allowed_roots()) or not path.is_file():
+            raise ValueError(f"refused: {url[:80]}")
+        return super().fetch(path.as_uri(), headers)
+
+
+def _font_css() -> str:
+    rules = []
+    for name, weight, style in FONT_FILES:
+        uri = (Path(settings.SARABUN_DIR) / name).as_uri()
+        rules.append(
+            f'@font-face {{ font-family: "Sarabun"; src: url("{uri}"); font-weight: {weight}; font-style: {style}; }}'
+        )
+    return "\n".join(rules)
+
+
+_TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def thai_digits_html(html: str) -> str:
+    """Thai digits in text nodes only; attributes (URLs, file paths) keep Arabic digits."""
+    return _TEXT_NODE.sub(lambda m: ">" + arabic_digit_to_thai_digit(m.group(1)) + "<", html)
+
+
+def render_html(context: dict) -> str:
+    ctx = copy.deepcopy(context)
+    for page in ctx.get("photo_pages", []):
+        for photo in page["photos"]:
+            photo["uri"] = Path(photo["path"]).as_uri() if photo.get("path") else ""
+    ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
+    html = render_to_string("reports/report.html", ctx)
+    if ctx["report"]["thai_digits"]:
+        html = thai_digits_html(html)
+    return html
+
+
+def _stylesheets(context: dict, font_config: FontConfiguration) -> list:
+    css = _font_css() + "\n" + CSS_PATH.read_text(encoding="utf-8")
+    header = f"{context['agency']['name']} · {context['report']['kind_label']} {context['report']['be_year']}"
+    if context["report"]["thai_digits"]:
+        header = arabic_digit_to_thai_digit(header)
+        css += '\n@page { @bottom-center { content: "หน้า " counter(page, thai); } }'
+    css += "\n@page { @top-right { content: " + _css_string(header) + "; } }"
+    return [weasyprint.CSS(string=css, url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal; user text never closes the string or the rule."""
+    return '"' + "".join(c if c.isalnum() or c in " ·.-()" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(context: dict, *, archival: bool = False, attachments: list[tuple[str, bytes]] = ()) -> bytes:
+    """PDF bytes for a report context.
+
+    archival=True writes PDF/A-3b with the given attachments (the report's data); every PDF is
+    tagged (structure tree for screen readers) and carries title, author, subject and /Lang th.
+    Raises ReportRenderError if WeasyPrint reports a missing glyph: a PDF with tofu is never stored.
+    """
+    thai_text_layer.enable()
+    html = render_html(context)
+    collector = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=ProjectFilesFetcher())
+        font_config = FontConfiguration()
+        options = {"pdf_tags": True, "stylesheets": _stylesheets(context, font_config), "font_config": font_config}
+        if archival:
+            options["pdf_variant"] = "pdf/a-3b"
+            options["attachments"] = [
+                weasyprint.Attachment(string=data, name=name, description="ข้อมูลของรายงาน") for name, data in attachments
+            ]
+        pdf = document.write_pdf(**options)
+    finally:
+        logger.removeHandler(collector)
+    missing = [m for m in collector.messages if "glyph" in m.lower()]
+    if missing:
+        raise ReportRenderError("; ".join(missing[:5]))
+    return pdf
