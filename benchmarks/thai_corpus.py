@@ -24,7 +24,7 @@ PDFJS_SCRIPT = ROOT / "tools" / "pdfjs_extract.mjs"
 FONT_DIR = Path(fontpkg_sarabun.__file__).parent / "files"
 
 PHRASES: tuple[str, ...] = (
-    "น้ำ",  # SARA AM after a tone mark: decomposed and reordered by HarfBuzz
+    "น้ำ",  # SARA AM split in two; NIKHAHIT fused with the tone mark
     "ต่ำ",
     "ซ้ำ",
     "ค่ำ",
@@ -32,19 +32,19 @@ PHRASES: tuple[str, ...] = (
     "ดำเนินการ",
     "ประจำปี",
     "สำนักปลัด",
-    "ที่นี่",  # tone mark raised above an upper vowel (substituted glyph)
+    "ที่นี่",  # tone mark: raised variant stacked on an upper vowel
     "ทั้ง",
     "นั้น",
     "พื้น",
     "ผู้",
-    "ปั๊ม",  # tall consonant: marks shifted left (substituted glyphs)
+    "ปั๊ม",  # tall consonant: narrow mark variants shifted left
     "ฤดู",
     "ฯลฯ",
     "๒๕๖๗",
     "๙๒.๘๔",
     "กำกับติดตาม",
     "องค์การบริหารส่วนตำบล",
-    "ญี่ปุ่น",  # YO YING loses its tail above a below vowel
+    "ญี่ปุ่น",  # stacked upper marks; tone mark over a below vowel
     "ฐานข้อมูล",
     "ปิ่นโต",
     "ศูนย์ฯ",
@@ -54,13 +54,11 @@ CONTEXTS: tuple[str, ...] = ("header", "heading", "paragraph", "table cell", "fo
 
 
 def font_face_css() -> str:
+    """@font-face rules for Sarabun Regular (400) and Bold (700)."""
     faces = []
     for weight, name in ((400, "Sarabun-Regular.ttf"), (700, "Sarabun-Bold.ttf")):
         url = (FONT_DIR / name).as_uri()
-        faces.append(
-            f"@font-face {{ font-family: Sarabun; font-weight: {weight};"
-            f" src: url({url}); }}"
-        )
+        faces.append(f"@font-face {{ font-family: Sarabun; font-weight: {weight}; src: url({url}); }}")
     return "\n".join(faces)
 
 
@@ -109,7 +107,9 @@ def extract_poppler(pdf: Path) -> list[str]:
         raise RuntimeError("pdftotext not found: apt-get install poppler-utils")
     out = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return out.split("\f")[:-1]  # pdftotext ends every page with a form feed
 
@@ -136,7 +136,10 @@ def extract_pdfjs(pdf: Path) -> list[str]:
         raise RuntimeError(f"pdfjs-dist not installed: run `npm ci` in {ROOT}")
     out = subprocess.run(
         ["node", str(PDFJS_SCRIPT), str(pdf)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     ).stdout
     return out.split("\n")
 
@@ -147,21 +150,20 @@ ENGINES = {
     "pdfium": extract_pdfium,
     "pdfjs": extract_pdfjs,
 }
-EXACT_ENGINES = ("poppler", "mupdf")  # these honour /ActualText
+EXACT_ENGINES = ("poppler", "mupdf")  # must extract exactly, without NFKC
 
 
 def squeeze(text: str, nfkc: bool) -> str:
+    """Remove all whitespace; with ``nfkc``, also NFKC-normalize."""
     text = "".join(text.split())
     return unicodedata.normalize("NFKC", text) if nfkc else text
 
 
-def found_phrases(
-    pages: list[str], nfkc: bool, phrases: tuple[str, ...] = PHRASES
-) -> dict[str, int]:
-    """Occurrences of each phrase on its own page (found if == len(CONTEXTS))."""
-    if len(pages) < len(phrases):
+def missed_phrases(pages: list[str], nfkc: bool, phrases: tuple[str, ...] = PHRASES) -> dict[str, int]:
+    """Phrases not found in every context of their page → occurrences found."""
+    if len(pages) != len(phrases):  # one page per phrase
         raise AssertionError(f"expected {len(phrases)} pages, got {len(pages)}")
-    return {
-        phrase: squeeze(page, nfkc).count(squeeze(phrase, nfkc))
-        for phrase, page in zip(phrases, pages)
+    counts = {
+        phrase: squeeze(page, nfkc).count(squeeze(phrase, nfkc)) for phrase, page in zip(phrases, pages, strict=True)
     }
+    return {phrase: n for phrase, n in counts.items() if n < len(CONTEXTS)}

@@ -174,12 +174,16 @@ def _scores(agency: Agency, years: list[int]) -> dict:
     }
 
 
+def _num(d: Decimal) -> str:
+    return f"{d:.2f}".rstrip("0").rstrip(".")
+
+
 def _bands_table(bands: list[RatingBand]) -> list[dict]:
     rows, upper = [], Decimal("100")
     for b in sorted(bands, key=lambda b: b.order):
-        cond = f"{b.min_overall:g} – {upper:g}"
+        cond = f"{_num(b.min_overall)} – {_num(upper)}"
         if b.min_each_tool is not None:
-            cond += f" และทุกแบบวัดไม่ต่ำกว่า {b.min_each_tool:g}"
+            cond += f" และทุกแบบวัดไม่ต่ำกว่า {_num(b.min_each_tool)}"
         rows.append({"label": b.label, "range": cond})
         if b.min_each_tool is None:
             upper = b.min_overall - Decimal("0.01")

@@ -1,0 +1,80 @@
+"""Benchmark: Thai text extraction from WeasyPrint PDFs, as shipped vs fixed.
+
+Builds the corpus of benchmarks/thai_corpus.py twice (WeasyPrint as shipped,
+then with reports.thai_text_layer.enable()), extracts the text with poppler
+(pdftotext), MuPDF (PyMuPDF), PDFium (pypdfium2) and pdf.js (node
+tools/pdfjs_extract.mjs), and prints how many phrases each engine finds in all
+of their contexts: after whitespace removal + NFKC, and exactly.
+
+    python benchmarks/text_layer.py [--keep DIR] [--verbose]
+
+Needs: poppler-utils (pdftotext) and `npm ci` in the project root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import thai_corpus  # noqa: E402
+import weasyprint  # noqa: E402
+
+from reports import thai_text_layer  # noqa: E402
+
+
+def measure(pdf: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """engine → {"nfkc": missed phrases, "exact": missed phrases}."""
+    results = {}
+    for engine, extract in thai_corpus.ENGINES.items():
+        pages = extract(pdf)
+        results[engine] = {
+            "nfkc": thai_corpus.missed_phrases(pages, nfkc=True),
+            "exact": thai_corpus.missed_phrases(pages, nfkc=False),
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="directory for the two PDFs")
+    parser.add_argument("--verbose", action="store_true", help="list missed phrases")
+    args = parser.parse_args()
+
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="thai-text-layer-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    thai_text_layer.disable()
+    shipped = measure(thai_corpus.render_pdf(directory / "shipped.pdf"))
+    thai_text_layer.enable()
+    fixed = measure(thai_corpus.render_pdf(directory / "fixed.pdf"))
+
+    total = len(thai_corpus.PHRASES)
+    print(
+        f"WeasyPrint {weasyprint.__version__}: {total} phrases, each in "
+        f"{len(thai_corpus.CONTEXTS)} contexts ({', '.join(thai_corpus.CONTEXTS)});"
+    )
+    print("found = present in every context of its page, whitespace removed.\n")
+    header = ("engine", "shipped NFKC", "shipped exact", "fixed NFKC", "fixed exact")
+    print("".join(f"{cell:<15}" for cell in header))
+    for engine in thai_corpus.ENGINES:
+        cells = [engine]
+        for results in (shipped, fixed):
+            for mode in ("nfkc", "exact"):
+                cells.append(f"{total - len(results[engine][mode])}/{total}")
+        print("".join(f"{cell:<15}" for cell in cells))
+    print(f"\nexact text required from {', '.join(thai_corpus.EXACT_ENGINES)}.")
+    print(f"PDFs: {directory}")
+    if args.verbose:
+        for label, results in (("shipped", shipped), ("fixed", fixed)):
+            for engine, modes in results.items():
+                for mode, missed in modes.items():
+                    if missed:
+                        print(f"{label} {engine} {mode} missed (occurrences): {missed}")
+
+
+if __name__ == "__main__":
+    main()
