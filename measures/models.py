@@ -156,6 +156,8 @@ def evidence_upload_to(instance, filename: str) -> str:
 class EvidencePhoto(models.Model):
     progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField("ภาพ", upload_to=evidence_upload_to, blank=True)
+    # A smaller copy made once at upload for the PDF: ≤ 150 dpi at the report's 7.5 cm photo width.
+    print_image = models.ImageField(upload_to=evidence_upload_to, blank=True, editable=False)
     caption = models.CharField("คำบรรยายภาพ", max_length=500, blank=True)
     order = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(auto_now_add=True)

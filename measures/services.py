@@ -18,6 +18,7 @@ from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progre
 # keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
 PHOTO_MAX_PX = 1600
 PHOTO_QUALITY = 82
+PRINT_MAX_PX = 440  # 7.5 cm at 149 dpi
 
 
 class ServiceError(Exception):
@@ -34,7 +35,7 @@ class NewPhoto:
     caption: str
 
 
-def photo_process(*, upload) -> ContentFile:
+def photo_process(*, upload, max_px: int = PHOTO_MAX_PX) -> ContentFile:
     """Decode the upload as an image (whatever its name says), apply EXIF orientation,
     drop all metadata (location included), downscale and re-encode as JPEG."""
     if upload.size > settings.EVIDENCE_MAX_UPLOAD_BYTES:
@@ -49,7 +50,7 @@ def photo_process(*, upload) -> ContentFile:
                 raise ServiceError("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP")
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
-            img.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX), Image.Resampling.LANCZOS)
+            img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
             buf = io.BytesIO()
             img.save(buf, "JPEG", quality=PHOTO_QUALITY, optimize=True, progressive=True)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -83,7 +84,9 @@ def progress_save(
     if data.get("status") == Status.UNABLE and not data.get("unable_reason"):
         raise ServiceError("กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้")
     # Decode photos before opening the transaction: a bad file refuses the whole save.
-    processed = [(photo_process(upload=p.file), p.caption) for p in new_photos]
+    processed = [
+        (photo_process(upload=p.file), photo_process(upload=p.file, max_px=PRINT_MAX_PX), p.caption) for p in new_photos
+    ]
     new_links = list(new_links)
     for url, _label in new_links:
         if not url.lower().startswith(("http://", "https://")):
@@ -112,9 +115,10 @@ def progress_save(
         progress.photos.filter(id__in=list(delete_photo_ids)).delete()
         progress.links.filter(id__in=list(delete_link_ids)).delete()
         start = progress.photos.count()
-        for i, (content, caption) in enumerate(processed):
+        for i, (content, print_content, caption) in enumerate(processed):
             photo = EvidencePhoto(progress=progress, caption=caption, order=start + i)
             photo.image.save(content.name, content, save=False)
+            photo.print_image.save("print.jpg", print_content, save=False)
             photo.save()
         for url, label in new_links:
             EvidenceLink.objects.create(progress=progress, url=url, label=label)

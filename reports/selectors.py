@@ -82,7 +82,8 @@ def _row(measure: Measure, activity: Activity | None, progress: Progress | None,
 
 
 def _photo(photo) -> dict:
-    return {"path": photo.image.path if photo.image else "", "caption": photo.caption}
+    image = photo.print_image or photo.image
+    return {"path": image.path if image else "", "caption": photo.caption}
 
 
 def _measures(agency: Agency, year: FiscalYear, round: str):

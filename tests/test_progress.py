@@ -72,6 +72,8 @@ def test_staff_record_six_month_progress_with_photo(measure):
         assert img.format == "JPEG"
         assert img.size == (1200, 1600)  # EXIF orientation applied, then downscaled
         assert not img.getexif()  # no GPS, no metadata at all
+    with Image.open(photo.print_image.path) as img:
+        assert max(img.size) == 440  # the PDF's copy: ≤ 150 dpi at 7.5 cm
     assert p.links.get().url == "https://www.khaosamokhon.go.th/"
     # The detail page shows it, in พ.ศ.
     page = c.get(f"/a/{KSK}/measures/{measure.pk}/").content.decode()
