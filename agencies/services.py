@@ -13,11 +13,22 @@ class ServiceError(Exception):
     pass
 
 
-def division_create(*, access: Access, name: str) -> Division:
-    access.require_manage()
-    name = name.strip()
+def _division_name(name: str) -> str:
+    """The name as stored, or a Thai refusal (the rename comes straight from a POST)."""
+    name = (name or "").strip()
     if not name:
         raise ServiceError("กรุณากรอกชื่อกอง/สำนัก")
+    limit = Division._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ServiceError(f"ชื่อกอง/สำนักยาวเกิน {limit} ตัวอักษร")
+    if "\x00" in name:
+        raise ServiceError("ชื่อกอง/สำนักมีอักขระที่ใช้ไม่ได้")
+    return name
+
+
+def division_create(*, access: Access, name: str) -> Division:
+    access.require_manage()
+    name = _division_name(name)
     if Division.objects.filter(agency=access.agency, name=name).exists():
         raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
     last = Division.objects.filter(agency=access.agency).order_by("-order").first()
@@ -26,9 +37,7 @@ def division_create(*, access: Access, name: str) -> Division:
 
 def division_rename(*, access: Access, division: Division, name: str) -> Division:
     access.require_manage()
-    name = name.strip()
-    if not name:
-        raise ServiceError("กรุณากรอกชื่อกอง/สำนัก")
+    name = _division_name(name)
     if Division.objects.filter(agency=access.agency, name=name).exclude(pk=division.pk).exists():
         raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
     division.name = name

@@ -5,6 +5,7 @@ Every variable is listed in the README's production section.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "import_export",
+    "axes",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
     "agencies",
     "assessments",
     "measures",
@@ -58,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page (HTTP 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ita_portal.urls"
@@ -92,7 +100,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
+# A streaming replica of the same database for read-heavy roll-ups (the oversight pages); unset,
+# they read the primary. Replication lag only delays those summaries by as long.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login: django-axes counts failures per user name and address; AXES_FAILURE_LIMIT failures
+# in a row lock that pair out for AXES_COOLOFF_MINUTES (HTTP 429, a Thai page). A success resets.
+# Behind a proxy REMOTE_ADDR is the proxy, so the lock is then in effect per user name.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -130,6 +158,8 @@ STORAGES = {
 
 # Uploads: evidence photos are decoded and re-encoded, never stored as sent.
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
+# Workbooks and national score sheets: refused whole above this size, before parsing.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -145,10 +175,65 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): the portal's own files only. No inline script or style
+# (confirm dialogs are static/js/portal.js, chart heights are classes in static/css/chart.css);
+# no framing except the public embed view, which replaces frame-ancestors for itself.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Bump when templates or the renderer change, so stored PDFs of unchanged data are re-rendered.
 REPORT_RENDERER_VERSION = "2026.11.1"
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "120"))
+# Each PDF is rendered by a worker in a forked child with these limits (reports/tasks.py): the
+# timeout (wall clock and CPU), and how much address space the render may add to the worker's.
+REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "1024"))
+REPORT_RENDER_MAX_ATTEMPTS = int(os.environ.get("REPORT_RENDER_MAX_ATTEMPTS", "2"))
+
+# Background tasks (PDF rendering): django-tasks with the django-tasks-db backend; workers run
+# scripts/worker.sh. TASKS_BACKEND=immediate runs tasks inline (tests, one-off scripts).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("TASKS_BACKEND") == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
+# Oversight pages count synthetic agencies (generate_synthetic) only when asked: scale tests.
+OVERSIGHT_INCLUDE_SYNTHETIC = envbool("OVERSIGHT_INCLUDE_SYNTHETIC", False)
+# An oversight summary (thousands of agencies aggregated) is kept this long in the cache; 0 = off.
+OVERSIGHT_CACHE_SECONDS = int(os.environ.get("OVERSIGHT_CACHE_SECONDS", "300"))
+
+# Shared object storage for media and PDFs when several app servers and workers run:
+# S3-compatible (AWS S3, MinIO, Ceph, Cloudflare R2…) via django-storages, on when
+# AWS_STORAGE_BUCKET_NAME is set. Credentials come from the environment, never from here.
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": os.environ.get("AWS_LOCATION", ""),
+        },
+    }
 
 LOGGING = {
     "version": 1,

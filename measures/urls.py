@@ -24,3 +24,12 @@ urlpatterns = [
     ),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
 ]
+
+from . import views_workbook  # noqa: E402
+
+urlpatterns += [
+    path("workbook/", views_workbook.workbook, name="workbook"),
+    path("workbook/template/", views_workbook.workbook_template, name="workbook_template"),
+    path("workbook/export/", views_workbook.workbook_export_view, name="workbook_export"),
+    path("workbook/import/<str:token>/", views_workbook.workbook_preview, name="workbook_preview"),
+]

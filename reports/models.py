@@ -102,3 +102,79 @@ class PublishedVersion(models.Model):
     class Meta:
         ordering = ["report", "-version"]
         constraints = [models.UniqueConstraint(fields=["report", "version"], name="uniq_report_version")]
+
+    def save(self, *args, **kwargs):
+        # Published is final: a stored version is never rewritten (its file, hash and date stay).
+        if not self._state.adding:
+            raise ImmutableVersionError("รายงานที่เผยแพร่แล้วแก้ไขไม่ได้ ให้เผยแพร่ฉบับใหม่แทน")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableVersionError("รายงานที่เผยแพร่แล้วลบไม่ได้")
+
+
+class ImmutableVersionError(Exception):
+    """A published version was asked to change or go away."""
+
+
+class RenderJob(models.Model):
+    """A PDF rendered in the background by a worker (reports/tasks.py), never in a web request.
+
+    The task queue (django-tasks-db) runs it; this row is what users see: its state, and the
+    PDF (a cached draft, or the published version) once it is done. At most one job per report
+    and purpose is queued or running at a time.
+    """
+
+    class Purpose(models.TextChoices):
+        PREVIEW = "preview", "ฉบับร่าง"
+        PUBLISH = "publish", "เผยแพร่"
+
+    class JobState(models.TextChoices):
+        QUEUED = "queued", "รอคิว"
+        RUNNING = "running", "กำลังสร้างรายงาน"
+        DONE = "done", "เสร็จแล้ว"
+        FAILED = "failed", "ไม่สำเร็จ"
+
+    ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="render_jobs")
+    year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="render_jobs")
+    kind = models.CharField("ประเภทรายงาน", max_length=20, choices=Kind.choices)
+    purpose = models.CharField("งาน", max_length=10, choices=Purpose.choices)
+    state = models.CharField("สถานะ", max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    data_hash = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    pdf_path = models.CharField(max_length=300, blank=True)
+    version = models.ForeignKey(PublishedVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    peak_rss_kb = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "งานสร้างรายงาน"
+        verbose_name_plural = "งานสร้างรายงาน"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["agency", "year", "kind", "purpose", "-created_at"]),
+            models.Index(fields=["state", "started_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "kind", "purpose"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="uniq_active_render_job",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.kind} {self.year_id} {self.agency_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE

@@ -1,10 +1,12 @@
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import Access, with_access
 from agencies.models import Agency
@@ -12,7 +14,7 @@ from assessments.models import FiscalYear
 
 from . import selectors, services
 from .forms import ReportLayoutForm
-from .models import Kind, PublishedVersion, Report
+from .models import Kind, PublishedVersion, RenderJob, Report
 
 
 def _report(access: Access, be_year: int, kind: str) -> Report:
@@ -55,14 +57,51 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             messages.success(request, "บันทึกรูปแบบรายงานเรียบร้อยแล้ว")
             return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
     versions = report.versions.all() if report.pk else []
-    return render(request, "reports/report_detail.html", {"report": report, "form": form, "versions": versions})
+    jobs = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "form": form,
+            "versions": versions,
+            "preview_job": jobs.get(RenderJob.Purpose.PREVIEW),
+            "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
+        },
+    )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @with_access
 def report_preview(request, access: Access, be_year: int, kind: str):
+    """The draft PDF if it is already rendered for the current data; else a worker renders it.
+
+    Never renders here: an unrendered draft is queued and the user sees a page that refreshes
+    itself until the PDF is ready (or shows why it failed, with a button to try again).
+    """
+    if not access.sees_all:  # a draft holds every division's progress, not only the staff's own
+        raise PermissionDenied("ฉบับร่างมีข้อมูลของทุกกอง/สำนัก เฉพาะผู้ประสานงาน ผู้บริหาร และผู้อ่านเท่านั้น")
     report = _report(access, be_year, kind)
-    pdf, _ = services.report_render(report=report)
-    return _pdf_response(pdf, f"{access.agency.code}-{kind}-{be_year}-draft.pdf")
+    pdf, digest = services.report_preview_cached(report=report)
+    if pdf is not None:
+        return _pdf_response(pdf, f"{access.agency.code}-{kind}-{be_year}-draft.pdf")
+    latest = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind).get(
+        RenderJob.Purpose.PREVIEW
+    )
+    failed = latest is not None and latest.state == RenderJob.JobState.FAILED and latest.data_hash == digest
+    if request.method == "POST" or not failed:
+        job = services.render_job_request(
+            report=report, purpose=RenderJob.Purpose.PREVIEW, user=request.user, data_hash=digest
+        )
+        if request.method == "POST":
+            return redirect("reports:preview", code=access.agency.code, be_year=be_year, kind=kind)
+    else:
+        job = latest
+    response = render(request, "reports/report_rendering.html", {"report": report, "job": job}, status=202)
+    if job.is_active:
+        response["Refresh"] = "3"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -77,8 +116,8 @@ def report_action(request, access: Access, be_year: int, kind: str, action: str)
             services.report_approve(access=access, report=report, user=request.user)
             messages.success(request, "อนุมัติรายงานแล้ว")
         elif action == "publish":
-            v = services.report_publish(access=access, report=report, user=request.user)
-            messages.success(request, f"เผยแพร่รายงานฉบับที่ {v.version} แล้ว")
+            services.report_publish_request(access=access, report=report, user=request.user)
+            messages.success(request, "กำลังสร้างไฟล์ PDF ฉบับเผยแพร่ ระบบจะเผยแพร่ให้เมื่อสร้างเสร็จ")
         else:
             raise Http404("ไม่พบคำสั่ง")
     except services.ServiceError as exc:
@@ -111,6 +150,7 @@ def public_list(request, code: str):
 
 @login_not_required
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # agencies embed this list in their own websites
 def public_embed(request, code: str):
     agency, latest, _ = _published(code)
     return render(request, "reports/public_embed.html", {"agency": agency, "latest": latest})

@@ -16,6 +16,9 @@ def _fast_passwords(settings, tmp_path):
     settings.PASSWORD_HASHERS = FAST_HASHER
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_SSL_REDIRECT = False
+    # Client.login() passes no request, which django-axes needs; tests that check the lockout
+    # (tests/test_headers.py) and the browser tests switch it back on.
+    settings.AXES_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -41,3 +44,8 @@ def login(username: str) -> Client:
 @pytest.fixture
 def as_user(db):
     return login
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: their live server flushes the database (the demo) when they end."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -155,7 +155,10 @@ def test_unchanged_report_is_served_from_storage(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_submit_approve_publish_and_stable_public_links(tmp_path):
+def test_submit_approve_publish_and_stable_public_links(tmp_path, settings, django_capture_on_commit_callbacks):
+    # Publishing is a worker's job: the immediate backend runs it when the request commits.
+    # tests/test_tasks.py exercises the real queue (django-tasks-db and its worker).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     coord, exec_ = login("pkr-coord"), login("pkr-exec")
     base = "/a/pak-kran/reports/2567/annual"
     assert login("pkr-staff1").post(f"{base}/submit/").status_code == 403
@@ -166,7 +169,8 @@ def test_submit_approve_publish_and_stable_public_links(tmp_path):
     )
     assert report.state == State.SUBMITTED
     exec_.post(f"{base}/approve/")
-    exec_.post(f"{base}/publish/")
+    with django_capture_on_commit_callbacks(execute=True):
+        exec_.post(f"{base}/publish/")
     v1 = PublishedVersion.objects.get(report__agency__code="pak-kran", version=1)
     from django.test import Client
 
@@ -192,7 +196,8 @@ def test_submit_approve_publish_and_stable_public_links(tmp_path):
     # Publishing again makes version 2 and keeps version 1 untouched.
     coord.post(f"{base}/submit/")
     exec_.post(f"{base}/approve/")
-    exec_.post(f"{base}/publish/")
+    with django_capture_on_commit_callbacks(execute=True):
+        exec_.post(f"{base}/publish/")
     assert PublishedVersion.objects.filter(report=v1.report).count() == 2
     old = anon.get("/p/pak-kran/2567/annual/v1.pdf")
     assert hashlib.sha256(old.content).hexdigest() == v1.sha256

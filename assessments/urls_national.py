@@ -1,0 +1,13 @@
+"""National pages (no agency in the URL); included at national/ by ita_portal/urls.py."""
+
+from django.urls import path
+
+from . import views_scores
+
+app_name = "national"
+urlpatterns = [
+    path("scores/", views_scores.score_sheet_page, name="score_sheet"),
+    path("scores/template/", views_scores.score_sheet_template, name="score_sheet_template"),
+    path("scores/export/", views_scores.score_sheet_export, name="score_sheet_export"),
+    path("scores/import/<str:token>/", views_scores.score_sheet_preview, name="score_sheet_preview"),
+]
