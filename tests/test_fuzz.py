@@ -506,6 +506,7 @@ def test_workbook_with_a_damaged_sheet_is_refused(ksk_workbook):
 
 
 @ZLIB_BUG
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 @given(seed=st.integers(0, 2**32), flips=st.integers(1, 64), cut=st.integers(0, 100))
 def test_workbook_import_damaged_files(ksk_workbook, seed, flips, cut):
     """Bytes flipped or the file cut short: refused whole, never an exception, nothing written."""

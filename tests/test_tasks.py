@@ -58,20 +58,20 @@ def test_preview_is_queued_then_rendered_by_a_real_worker(db_queue, monkeypatch,
         raise AssertionError("a web request rendered a PDF")
 
     c = login("pkr-coord")
-    monkeypatch.setattr(services, "render_pdf", no_inline_render)
-    with django_capture_on_commit_callbacks(execute=True):
-        r = c.get(f"{BASE}/preview.pdf")
-    assert r.status_code == 202 and r["Refresh"] == "3"
-    assert "กำลังสร้างรายงาน" in r.content.decode()
-    job = RenderJob.objects.get(agency__code="pak-kran", purpose="preview")
-    assert job.state == "queued" and job.task_id
-    task_row = DBTaskResult.objects.get(id=job.task_id)
-    assert task_row.status == "READY"
-    with django_capture_on_commit_callbacks(execute=True):
-        assert c.get(f"{BASE}/preview.pdf").status_code == 202  # asking again: the same job
-    assert RenderJob.objects.filter(agency__code="pak-kran").count() == 1
+    with monkeypatch.context() as m:  # the web requests must not render; the worker will
+        m.setattr(services, "render_pdf", no_inline_render)
+        with django_capture_on_commit_callbacks(execute=True):
+            r = c.get(f"{BASE}/preview.pdf")
+        assert r.status_code == 202 and r["Refresh"] == "3"
+        assert "กำลังสร้างรายงาน" in r.content.decode()
+        job = RenderJob.objects.get(agency__code="pak-kran", purpose="preview")
+        assert job.state == "queued" and job.task_id
+        task_row = DBTaskResult.objects.get(id=job.task_id)
+        assert task_row.status == "READY"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert c.get(f"{BASE}/preview.pdf").status_code == 202  # asking again: the same job
+        assert RenderJob.objects.filter(agency__code="pak-kran").count() == 1
 
-    monkeypatch.undo()  # the worker may render
     db_queue()
     job.refresh_from_db()
     task_row.refresh_from_db()
