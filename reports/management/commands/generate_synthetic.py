@@ -170,7 +170,7 @@ class Command(BaseCommand):
                 totals[k] = totals.get(k, 0) + v
             self.stdout.write(f"  {start + n:>6}/{agencies} หน่วยงาน ({time.monotonic() - started:6.1f} s)")
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
                 cursor.execute("ANALYZE")
         summary = ", ".join(f"{k} {v:,}" for k, v in totals.items())
         self.stdout.write(self.style.SUCCESS(f"เสร็จใน {time.monotonic() - started:.1f} s: {summary}"))
