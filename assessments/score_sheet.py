@@ -31,6 +31,7 @@ import os
 import re
 import time
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -549,7 +550,7 @@ class Book:
                         merged.append(el.get("ref") or "")
                     elif tag == _COL and el.get("hidden") in ("1", "true"):
                         hidden_columns.append((int(el.get("min") or 0), int(el.get("max") or 0)))
-        except (ParseError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+        except (ParseError, KeyError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):
             raise FileRefused(f"อ่านแผ่นงาน “{name}” ไม่ได้ ไฟล์อาจเสียหาย กรุณาบันทึกไฟล์ใหม่") from None
         for lo, hi in hidden_columns:
             for col in range(max(lo, 1), min(hi, len(table.headers)) + 1):

@@ -184,6 +184,8 @@ def report_publish_render_and_store(*, report: Report, user, render=None) -> Pub
         version.pdf.save(f"v{last + 1}.pdf", ContentFile(pdf), save=False)
         version.save()
         locked.state = State.PUBLISHED
+        # A worker has no request for simple-history's middleware: name the publisher here.
+        locked._history_user = user
         locked.save()
     report.refresh_from_db()
     return version

@@ -42,7 +42,8 @@ while true; do
   "$PY" manage.py sweep_render_jobs -v0 >/dev/null || true
   if [ -n "$BATCH" ]; then
     # --batch exits when the queue is empty or after MAX jobs: go on only while jobs remain.
-    left=$("$PY" manage.py shell -v0 -c "from django_tasks_db.models import DBTaskResult as T; print(T.objects.ready().count())" 2>/dev/null | tail -n1 || echo 0)
+    # Only a bare number counts (a warning printed by the shell must not break the test).
+    left=$("$PY" manage.py shell -v0 -c "from django_tasks_db.models import DBTaskResult as T; print(T.objects.ready().count())" 2>/dev/null | grep -E '^[0-9]+$' | tail -n1)
     [ "${left:-0}" -gt 0 ] || exit "$rc"
   elif [ "$rc" -ne 0 ]; then
     sleep 5  # crashed (database down?): do not spin

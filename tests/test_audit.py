@@ -122,6 +122,9 @@ def test_report_submission_approval_and_publication_are_recorded(monkeypatch, se
     assert approval.who.endswith("(ksk-exec)")
     submission = next(e for e in find(log, kind="รายงาน") if changes(e).get("สถานะ", ("", ""))[1] == "เสนอผู้บริหารแล้ว")
     assert submission.who.endswith("(ksk-coord)")
+    # The worker has no request: the state change still names who published.
+    to_published = next(e for e in find(log, kind="รายงาน") if changes(e).get("สถานะ", ("", ""))[1] == "เผยแพร่แล้ว")
+    assert to_published.who.endswith("(ksk-exec)")
     published = find(log, kind="รายงานที่เผยแพร่", action="เผยแพร่")[0]
     assert published.who.endswith("(ksk-exec)") and "ฉบับที่ 1" in published.item
     assert version.sha256 in published.note

@@ -17,7 +17,6 @@ import os
 import random
 import struct
 import zipfile
-import zlib
 
 import pytest
 from django.apps import apps
@@ -484,14 +483,7 @@ def test_workbook_import_cells(ksk_workbook, edits):
             assert snapshot() == before, "a refused import wrote something"
 
 
-# KNOWN BUG (assessments/score_sheet.py, Book._read_sheet): a sheet whose deflate stream is
-# damaged raises zlib.error, which the `except (ParseError, KeyError, ValueError,
-# zipfile.BadZipFile, EOFError)` there does not catch: the upload's preview page answers 500.
-# Fix: add zlib.error to that tuple. Until then these two tests expect exactly that exception.
-ZLIB_BUG = pytest.mark.xfail(raises=zlib.error, strict=False, reason="score_sheet.Book._read_sheet lets zlib.error out")
-
-
-@ZLIB_BUG
+# A sheet whose deflate stream is damaged raises zlib.error inside the reader: refused in Thai.
 def test_workbook_with_a_damaged_sheet_is_refused(ksk_workbook):
     data = bytearray(ksk_workbook)
     info = zipfile.ZipFile(io.BytesIO(ksk_workbook)).getinfo("xl/worksheets/sheet2.xml")
@@ -505,7 +497,6 @@ def test_workbook_with_a_damaged_sheet_is_refused(ksk_workbook):
         assert snapshot() == before
 
 
-@ZLIB_BUG
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
 @given(seed=st.integers(0, 2**32), flips=st.integers(1, 64), cut=st.integers(0, 100))
 def test_workbook_import_damaged_files(ksk_workbook, seed, flips, cut):
