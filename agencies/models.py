@@ -92,7 +92,7 @@ class Division(models.Model):
     class Meta:
         verbose_name = "กอง/สำนัก"
         verbose_name_plural = "กอง/สำนัก"
-        ordering = ["agency", "order", "name"]
+        ordering = ["agency_id", "order", "name"]
         constraints = [models.UniqueConstraint(fields=["agency", "name"], name="uniq_division_name_per_agency")]
 
     def __str__(self) -> str:

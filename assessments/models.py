@@ -141,7 +141,7 @@ class AssessmentResult(models.Model):
     class Meta:
         verbose_name = "ผลการประเมิน"
         verbose_name_plural = "ผลการประเมิน"
-        ordering = ["agency", "year__be_year"]
+        ordering = ["agency_id", "year__be_year"]
         constraints = [models.UniqueConstraint(fields=["agency", "year"], name="uniq_result_per_agency_year")]
 
     def __str__(self) -> str:

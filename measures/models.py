@@ -87,7 +87,7 @@ class Measure(models.Model):
     class Meta:
         verbose_name = "มาตรการ"
         verbose_name_plural = "มาตรการ"
-        ordering = ["agency", "year__be_year", "order", "id"]
+        ordering = ["agency_id", "year__be_year", "order", "id"]
         indexes = [models.Index(fields=["agency", "year", "order"])]
 
     def __str__(self) -> str:

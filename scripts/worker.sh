@@ -10,6 +10,9 @@
 # Environment: the app's own (DATABASE_URL, MEDIA_ROOT or AWS_STORAGE_BUCKET_NAME, …) plus
 #   WORKER_MAX_TASKS  jobs per process before it is replaced (default 100)
 #   WORKER_NICE       CPU niceness, so renders yield to web requests on a shared host (default 10)
+#   WORKER_IDLE       1 (default): run under SCHED_IDLE (chrt --idle), so a render only gets CPU
+#                     that no web request wants; niceness alone still let renders add ~100 ms to
+#                     the web p95 on a 2-core host (docs/performance.md). 0 on a dedicated host
 #   WORKER_INTERVAL   seconds between polls of an empty queue (default 1)
 #   PYTHON            interpreter (default .venv/bin/python, else python3)
 # Each render runs in a child with REPORT_RENDER_TIMEOUT seconds and REPORT_RENDER_MEMORY_MB.
@@ -23,6 +26,8 @@ MAX="${WORKER_MAX_TASKS:-100}"
 NICE="${WORKER_NICE:-10}"
 INTERVAL="${WORKER_INTERVAL:-1}"
 BATCH=""
+SCHED=()
+if [ "${WORKER_IDLE:-1}" = 1 ] && command -v chrt >/dev/null; then SCHED=(chrt --idle 0); fi
 [ "${1:-}" = "--batch" ] && BATCH="--batch"
 
 child=""
@@ -33,7 +38,7 @@ stop() {
 trap stop TERM INT
 
 while true; do
-  nice -n "$NICE" "$PY" manage.py db_worker --no-reload --max-tasks "$MAX" --interval "$INTERVAL" \
+  "${SCHED[@]}" nice -n "$NICE" "$PY" manage.py db_worker --no-reload --max-tasks "$MAX" --interval "$INTERVAL" \
     --worker-id "$(hostname | cut -c1-30)-$$-$(date +%s%N)" $BATCH &
   child=$!
   wait "$child"

@@ -5,6 +5,7 @@
 #   bash benchmarks/load/run.sh 50                 # 50 req/s for 60 s
 #   WITH_WORKERS=2 bash benchmarks/load/run.sh 50  # the same while 2 workers render reports
 #   bash benchmarks/load/run.sh 50 100 150 200     # a ramp: one 60 s step per rate
+#   WARMUP=0 bash benchmarks/load/run.sh 50        # include the cold start (default: 30 s warm-up)
 #
 # Starts gunicorn on 127.0.0.1:$PORT (GUNICORN_WORKERS sync workers), logs in USERS users of
 # different agencies (and oversight users) with locust, spreads RATE req/s over them, resets the
@@ -63,6 +64,15 @@ fi
 if [ "${REAL_LOGIN:-0}" != 1 ]; then
   "$PY" benchmarks/load/sessions.py --users "$USERS" --agencies "${ITA_AGENCIES:-8000}" > "$OUT/sessions.json"
   export ITA_SESSIONS="$OUT/sessions.json"
+fi
+
+# Warm-up, not counted: fresh gunicorn workers and empty caches (oversight summaries, templates,
+# database connections) make the first minute slower than the steady state being measured.
+if [ "${WARMUP:-30}" -gt 0 ]; then
+  ITA_RATE_PER_USER=$(python3 -c "print(${1:-50} / $USERS)") "$LOCUST" -f benchmarks/load/locustfile.py \
+    --headless --host "http://127.0.0.1:$PORT" --users "$USERS" --spawn-rate "$SPAWN" \
+    --run-time "$(( $(python3 -c "import math; print(math.ceil($USERS / $SPAWN))") + ${WARMUP:-30} ))s" \
+    --only-summary --loglevel WARNING > "$OUT/locust-warmup.log" 2>&1 || true
 fi
 
 printf "%-6s %-9s %-9s %-8s %-8s %-8s %-8s %-8s %s\n" rate achieved requests fails p50 p95 p99 max load1
