@@ -47,9 +47,12 @@ class Agency(models.Model):
     province = models.CharField("จังหวัด", max_length=100, blank=True, db_index=True)
     website = models.URLField("เว็บไซต์", blank=True)
     is_synthetic = models.BooleanField("ข้อมูลสังเคราะห์", default=False)
+    # A new random token whenever any of the agency's data changes (agencies/cache.py): read
+    # with the agency on every page, it keys the page caches, so no cached read outlives a change.
+    data_version = models.BigIntegerField(default=0, editable=False)
 
     objects = AgencyQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["data_version"])
 
     class Meta:
         verbose_name = "หน่วยงาน"

@@ -55,6 +55,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pythainlp.util import thai_digit_to_arabic_digit
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
+from agencies.cache import agency_data_touch
 from agencies.models import Agency
 from ita_portal.thai import BE_OFFSET, MAX_BE_YEAR, MIN_BE_YEAR, BEDateError, format_be_date, parse_be_date
 
@@ -1688,6 +1689,7 @@ def import_score_rows(
     seen: dict[tuple, int] = {}
     pairs: set[tuple[int, int]] = set()
     year_ids: set[int] = set()
+    touched: set[int] = set()
     for number, values in table.rows:
         if number in skip:
             continue
@@ -1744,6 +1746,10 @@ def import_score_rows(
         seen[dup_key] = number
         by_kind[kind].append((number, values))
         try:
+            touched.add(ctx.agency_id(agency_raw))
+        except ValueError:
+            pass  # reported by the Resource with its column
+        try:
             y = ctx.year_id(year_raw)
             year_ids.add(y)
             if not all(is_blank(cell(values, c)) for c in (COL_SCORE, COL_LEVEL, COL_REMEDY)):
@@ -1766,6 +1772,9 @@ def import_score_rows(
             letters=letters,
             dry_run=dry_run,
         )
+    if not dry_run and preview.has_changes:
+        # The rows were written in bulk, without the signals that keep the page caches fresh.
+        agency_data_touch(agency_ids=touched)
 
 
 def score_sheet_import(

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from agencies.cache import agency_cached
 from agencies.models import Agency
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
@@ -52,7 +53,17 @@ class ScoreHistory:
 
 
 def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHistory:
-    """Overall, levels (awarded and computed), tools and the ten indicators, year by year."""
+    """Overall, levels (awarded and computed), tools and the ten indicators, year by year.
+
+    Every year's history (the score page) is kept until the agency's data changes; a report's
+    chosen years are always read afresh.
+    """
+    if years:
+        return _score_history(agency=agency, years=years)
+    return agency_cached(agency=agency, key="score_history", compute=lambda: _score_history(agency=agency))
+
+
+def _score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHistory:
     results = (
         AssessmentResult.objects.for_agency(agency)
         .select_related("year")

@@ -20,6 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ita_portal.settings")
+# As benchmarks/load/run.sh serves it: production settings over plain http, synthetic rows counted.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("OVERSIGHT_INCLUDE_SYNTHETIC", "1")
+os.environ.setdefault("STATIC_ROOT", "/tmp/ita-scale-static")
 
 
 def main():
@@ -32,6 +36,9 @@ def main():
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # hashed names, as in production
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection

@@ -218,6 +218,22 @@ OVERSIGHT_INCLUDE_SYNTHETIC = envbool("OVERSIGHT_INCLUDE_SYNTHETIC", False)
 # An oversight summary (thousands of agencies aggregated) is kept this long in the cache; 0 = off.
 OVERSIGHT_CACHE_SECONDS = int(os.environ.get("OVERSIGHT_CACHE_SECONDS", "300"))
 
+# Cache for the page reads (agencies/cache.py) and oversight summaries. Each process keeps its
+# own unless REDIS_URL names a Redis that all app servers share (fewer misses with many workers).
+# Either is correct: page entries are keyed by each agency's data version, read from the database.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "ita",
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
+    }
+
 # Shared object storage for media and PDFs when several app servers and workers run:
 # S3-compatible (AWS S3, MinIO, Ceph, Cloudflare R2…) via django-storages, on when
 # AWS_STORAGE_BUCKET_NAME is set. Credentials come from the environment, never from here.

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from agencies.access import Access
+from agencies.cache import agency_cached
 from agencies.models import Division
 from assessments.models import FiscalYear, Issue
 
@@ -23,6 +24,10 @@ def year_current() -> FiscalYear:
 
 def year_default(*, agency) -> FiscalYear:
     """The current fiscal year if the agency has measures in it, else its latest year with measures."""
+    return agency_cached(agency=agency, key="year_default", compute=lambda: _year_default(agency=agency))
+
+
+def _year_default(*, agency) -> FiscalYear:
     current = year_current()
     latest = FiscalYear.objects.filter(measures__agency=agency).order_by("-be_year").distinct().first()
     if latest is None or latest.be_year >= current.be_year:
@@ -51,6 +56,20 @@ def measure_queryset(*, access: Access, year: FiscalYear) -> QuerySet[Measure]:
         "indicators",
         Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions")),
         Prefetch("progress", queryset=Progress.objects.only("id", "measure_id", "activity_id", "round", "status")),
+    )
+
+
+def _access_key(access: Access) -> str:
+    """What of the user's access changes what a page lists."""
+    return f"{access.role}:{','.join(str(i) for i in sorted(access.division_ids))}"
+
+
+def measure_list(*, access: Access, year: FiscalYear) -> list[Measure]:
+    """measure_queryset(), evaluated, with its prefetches, and kept until the agency's data changes."""
+    return agency_cached(
+        agency=access.agency,
+        key=f"measure_list:{year.pk}:{_access_key(access)}",
+        compute=lambda: list(measure_queryset(access=access, year=year)),
     )
 
 
@@ -110,6 +129,14 @@ def status_label(status: str) -> str:
 
 
 def work_items(*, access: Access, year: FiscalYear, round: str, only_mine: bool) -> list[WorkItem]:
+    return agency_cached(
+        agency=access.agency,
+        key=f"work_items:{year.pk}:{round}:{only_mine}:{_access_key(access)}",
+        compute=lambda: _work_items(access=access, year=year, round=round, only_mine=only_mine),
+    )
+
+
+def _work_items(*, access: Access, year: FiscalYear, round: str, only_mine: bool) -> list[WorkItem]:
     """Measures and activities with their status in a round.
 
     A measure with activities is reported activity by activity; one without, as itself.
@@ -147,7 +174,15 @@ class ProgressSummary:
 
 def progress_summary(*, access: Access, year: FiscalYear, round: str) -> ProgressSummary:
     """Counts by status per issue and per division for one round."""
-    items = work_items(access=access, year=year, round=round, only_mine=False)
+    return agency_cached(
+        agency=access.agency,
+        key=f"progress_summary:{year.pk}:{round}:{_access_key(access)}",
+        compute=lambda: _progress_summary(access=access, year=year, round=round),
+    )
+
+
+def _progress_summary(*, access: Access, year: FiscalYear, round: str) -> ProgressSummary:
+    items = _work_items(access=access, year=year, round=round, only_mine=False)
     issues = {i.id: i for i in Issue.objects.filter(year=year)}
     divisions = {d.id: d for d in Division.objects.for_agency(access.agency)}
     per_issue: dict[int | None, Counter] = defaultdict(Counter)

@@ -58,7 +58,7 @@ def my_work(request, access: Access):
 @with_access
 def measure_list(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
-    measures = selectors.measure_queryset(access=access, year=year)
+    measures = selectors.measure_list(access=access, year=year)
     return render(request, "measures/measure_list.html", {"year": year, "measures": measures})
 
 

@@ -190,6 +190,7 @@ class Summary:
     areas: list[dict]
     area_label: str
     computed_at: datetime.datetime | None = None
+    key: str = ""  # the cache key it was kept under, which also keys its rendered tables
 
     @property
     def passing_share(self) -> Decimal | None:
@@ -358,5 +359,28 @@ def summary_cached(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summa
     if data is None:
         data = summary(scope=scope, filters=filters, year=year)
         data.computed_at = timezone.now()
+        data.key = key
         cache.set(key, data, seconds)
     return data
+
+
+def ranking_cached(*, scope: Scope, filters: Filters, year: FiscalYear, page: int | str | None) -> Page:
+    """ranking(), a page's rows kept for settings.OVERSIGHT_CACHE_SECONDS like the summary."""
+    seconds = getattr(settings, "OVERSIGHT_CACHE_SECONDS", 0)
+    if not seconds:
+        return ranking(scope=scope, filters=filters, year=year, page=page)
+    try:
+        number = min(max(int(page), 1), 100_000)  # as get_page: beyond the last is the last
+    except (TypeError, ValueError):
+        number = 1
+    raw = f"{scope.key}|{filters}|{year.pk}|{_include_synthetic()}|{number}"
+    key = "oversight:ranking:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        result = ranking(scope=scope, filters=filters, year=year, page=number)
+        data = (list(result.object_list), result.number, result.paginator.count)
+        cache.set(key, data, seconds)
+    rows, number, count = data
+    paginator = Paginator([], RANKING_PAGE_SIZE)
+    paginator.count = count  # a cached_property: the count that was kept, not one of []
+    return Page(rows, number, paginator)

@@ -25,6 +25,8 @@ def oversight_summary(request):
             "choices": choices,
             "s": data,
             "cache_minutes": max(1, settings.OVERSIGHT_CACHE_SECONDS // 60),
+            # The rendered tables are kept as long as the summary they show (0: not at all).
+            "cache_seconds": settings.OVERSIGHT_CACHE_SECONDS if data.key else 0,
             "oversight_nav": True,
             "include_synthetic": oversight._include_synthetic(),
         },
@@ -33,7 +35,7 @@ def oversight_summary(request):
 
 def oversight_ranking(request):
     scope, filters, year, choices = _common(request)
-    page = oversight.ranking(scope=scope, filters=filters, year=year, page=request.GET.get("page"))
+    page = oversight.ranking_cached(scope=scope, filters=filters, year=year, page=request.GET.get("page"))
     return render(
         request,
         "reports/oversight_ranking.html",

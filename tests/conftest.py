@@ -23,6 +23,11 @@ def _fast_passwords(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test's data is rolled back, and with it the agencies' data versions, which key the
+    # page caches: an entry left by one test would be found by the next.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

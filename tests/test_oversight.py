@@ -147,3 +147,31 @@ def test_summary_is_cached_for_a_while(settings):
     second = count(c, "/oversight/?year=2566")
     assert second < first
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_ranking_page_is_cached_with_its_rows_and_pagination(settings, monkeypatch):
+    monkeypatch.setattr(oversight, "RANKING_PAGE_SIZE", 2)
+    c = login("national-office")
+
+    def shown(url):
+        page = c.get(url).context["page"]
+        rows = [(r.rank, r.agency.code, r.overall, r.six, r.annual) for r in page]
+        return rows, page.number, page.paginator.count, page.paginator.num_pages, page.has_next()
+
+    urls = [
+        "/oversight/ranking/?year=2567&page=2",
+        "/oversight/ranking/?year=2567&page=99",
+        "/oversight/ranking/?year=2567&page=x",
+    ]
+    fresh = {url: shown(url) for url in urls}  # OVERSIGHT_CACHE_SECONDS = 0 here
+    settings.OVERSIGHT_CACHE_SECONDS = 60
+    from django.core.cache import cache
+
+    cache.clear()
+    for url in urls:
+        first_queries = count(c, url)
+        assert shown(url) == fresh[url]  # from the cache
+        assert count(c, url) < first_queries
+    assert fresh[urls[1]][1] == fresh[urls[1]][3]  # beyond the last page: the last, as before
+    assert fresh[urls[2]][1] == 1

@@ -121,7 +121,7 @@ def test_fetcher_refuses_everything_but_project_files(settings):
 def test_user_text_is_escaped_and_never_fetched(tmp_path, monkeypatch):
     hostile = (
         '<img src="http://127.0.0.1:9/x"> <img src="file:///etc/passwd"> '
-        "<style>@import url(http://127.0.0.1:9/a.css)</style> <img src=\"data:image/png;base64,AAAA\">"
+        '<style>@import url(http://127.0.0.1:9/a.css)</style> <img src="data:image/png;base64,AAAA">'
     )
     ksk = Agency.objects.get(code="khao-samo-khon")
     Plan.objects.filter(agency=ksk, year__be_year=2567).update(recommendations=hostile)

@@ -32,6 +32,9 @@ export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SE
 export SECURE_HSTS_SECONDS=0 OVERSIGHT_INCLUDE_SYNTHETIC=1 LOG_LEVEL=ERROR
 export STATIC_ROOT="${STATIC_ROOT:-/tmp/ita-scale-static}" MEDIA_ROOT="${MEDIA_ROOT:-/tmp/ita-scale-media}"
 export AXES_FAILURE_LIMIT=1000
+# The app servers share one cache, as in production (docs/scale-out.md); emptied for each run.
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
+"$PY" manage.py shell -c "from django.core.cache import cache; cache.clear()"
 
 # A shared machine: say so when something else is already busy (figures then understate capacity).
 read -r load1 _ < /proc/loadavg

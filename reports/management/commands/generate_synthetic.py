@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from agencies.cache import agency_data_touch_all
 from agencies.models import Agency, AgencyKind, Division, Membership, OversightScope, Role
 from assessments.models import (
     AssessmentResult,
@@ -173,6 +174,7 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql" and not connection.in_atomic_block:
                 cursor.execute("ANALYZE")
         summary = ", ".join(f"{k} {v:,}" for k, v in totals.items())
+        agency_data_touch_all()  # written in bulk, without the signals that keep page caches fresh
         self.stdout.write(self.style.SUCCESS(f"เสร็จใน {time.monotonic() - started:.1f} s: {summary}"))
 
     def _oversight_users(self, password: str):
