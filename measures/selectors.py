@@ -59,7 +59,7 @@ def measure_queryset(*, access: Access, year: FiscalYear) -> QuerySet[Measure]:
     )
 
 
-def _access_key(access: Access) -> str:
+def access_key(access: Access) -> str:
     """What of the user's access changes what a page lists."""
     return f"{access.role}:{','.join(str(i) for i in sorted(access.division_ids))}"
 
@@ -68,7 +68,7 @@ def measure_list(*, access: Access, year: FiscalYear) -> list[Measure]:
     """measure_queryset(), evaluated, with its prefetches, and kept until the agency's data changes."""
     return agency_cached(
         agency=access.agency,
-        key=f"measure_list:{year.pk}:{_access_key(access)}",
+        key=f"measure_list:{year.pk}:{access_key(access)}",
         compute=lambda: list(measure_queryset(access=access, year=year)),
     )
 
@@ -131,7 +131,7 @@ def status_label(status: str) -> str:
 def work_items(*, access: Access, year: FiscalYear, round: str, only_mine: bool) -> list[WorkItem]:
     return agency_cached(
         agency=access.agency,
-        key=f"work_items:{year.pk}:{round}:{only_mine}:{_access_key(access)}",
+        key=f"work_items:{year.pk}:{round}:{only_mine}:{access_key(access)}",
         compute=lambda: _work_items(access=access, year=year, round=round, only_mine=only_mine),
     )
 
@@ -176,7 +176,7 @@ def progress_summary(*, access: Access, year: FiscalYear, round: str) -> Progres
     """Counts by status per issue and per division for one round."""
     return agency_cached(
         agency=access.agency,
-        key=f"progress_summary:{year.pk}:{round}:{_access_key(access)}",
+        key=f"progress_summary:{year.pk}:{round}:{access_key(access)}",
         compute=lambda: _progress_summary(access=access, year=year, round=round),
     )
 

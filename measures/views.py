@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies.access import Access, with_access
+from agencies.cache import agency_cached
 from assessments.selectors import score_history
 
 from . import selectors, services
@@ -22,44 +24,61 @@ def _round(request) -> str:
     return value if value in Round.values else Round.SIX_MONTH
 
 
+def _page_content(access: Access, key: str, template: str, context) -> str:
+    """A page's content rendered from context(), kept in the agency cache for the user's role.
+
+    Rendering the tables costs more than reading them. The partials hold no form token and
+    nothing personal beyond what access_key() distinguishes (role and divisions).
+    """
+    return agency_cached(
+        agency=access.agency,
+        key=f"page:{template}:{key}:{selectors.access_key(access)}",
+        compute=lambda: render_to_string(template, {"access": access, **context()}),
+    )
+
+
 @with_access
 def dashboard(request, access: Access):
     """The score page: every year's scores, the ten indicators across years, this year's progress."""
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
     rnd = _round(request)
-    history = score_history(agency=access.agency)
-    summary = selectors.progress_summary(access=access, year=year, round=rnd)
-    return render(
-        request,
-        "measures/dashboard.html",
-        {
+
+    def context() -> dict:
+        return {
             "year": year,
             "round": rnd,
             "rounds": selectors.ROUNDS,
-            "history": history,
-            "summary": summary,
+            "history": score_history(agency=access.agency),
+            "summary": selectors.progress_summary(access=access, year=year, round=rnd),
             "chart_max": 100,
-        },
-    )
+        }
+
+    html = _page_content(access, f"{year.pk}:{rnd}", "measures/_dashboard.html", context)
+    return render(request, "measures/dashboard.html", {"year": year, "content": html})
 
 
 @with_access
 def my_work(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
     rnd = _round(request)
-    items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
-    return render(
-        request,
-        "measures/my_work.html",
-        {"year": year, "round": rnd, "rounds": selectors.ROUNDS, "items": items},
-    )
+
+    def context() -> dict:
+        items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
+        return {"year": year, "round": rnd, "rounds": selectors.ROUNDS, "items": items}
+
+    html = _page_content(access, f"{year.pk}:{rnd}", "measures/_my_work.html", context)
+    return render(request, "measures/my_work.html", {"year": year, "content": html})
 
 
 @with_access
 def measure_list(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
-    measures = selectors.measure_list(access=access, year=year)
-    return render(request, "measures/measure_list.html", {"year": year, "measures": measures})
+
+    def context() -> dict:
+        return {"year": year, "measures": selectors.measure_list(access=access, year=year)}
+
+    html = _page_content(access, f"{year.pk}", "measures/_measure_list.html", context)
+    return render(request, "measures/measure_list.html", {"year": year, "content": html})
 
 
 @with_access

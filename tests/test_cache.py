@@ -194,3 +194,18 @@ def test_each_change_draws_a_new_token():
         agency_data_touch(agency_ids=[agency.pk])
         tokens.add(Agency.objects.get(pk=agency.pk).data_version)
     assert len(tokens) == 5
+
+
+@pytest.mark.django_db
+def test_score_page_kept_whole_shows_a_change_at_once_and_keeps_roles_apart():
+    from .conftest import login
+
+    coord, exec_ = login("ksk-coord"), login("ksk-exec")
+    url = f"/a/{KSK}/?year=2567"
+    first = coord.get(url).content.decode()
+    assert "บันทึกคะแนนปี 2567" in first  # the coordinator's edit button
+    assert "บันทึกคะแนนปี 2567" not in exec_.get(url).content.decode()  # not the coordinator's page
+    assert "93.50" not in first
+    save_scores()
+    assert "93.50" in coord.get(url).content.decode()
+    assert "93.50" in exec_.get(url).content.decode()
