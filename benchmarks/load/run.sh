@@ -43,7 +43,18 @@ if python3 -c "import sys; sys.exit(0 if $load1 > 0.5 else 1)"; then
 fi
 "$PY" manage.py collectstatic --noinput -v0
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  # The renders still queued when the load stops are dropped, so the next run starts empty.
+  if [ "$WITH_WORKERS" -gt 0 ]; then
+    "$PY" manage.py shell -c "
+from django_tasks_db.models import DBTaskResult
+from reports.models import RenderJob
+ids = list(DBTaskResult.objects.ready().values_list('id', flat=True))
+RenderJob.objects.filter(task_id__in=[str(i) for i in ids]).update(state='failed', error='load test stopped')
+DBTaskResult.objects.filter(id__in=ids).delete()" >/dev/null
+  fi
+}
 trap cleanup EXIT
 
 "$GUNICORN" ita_portal.wsgi --workers "$GUNICORN_WORKERS" --bind "127.0.0.1:$PORT" \

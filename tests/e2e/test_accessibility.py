@@ -1,12 +1,49 @@
 """Accessibility: every staff and public page passes axe-core (no serious or critical violation),
 and division staff can log in and record progress with the keyboard alone."""
 
+from urllib.parse import urlsplit
+
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
 from agencies.models import Membership
 from measures.models import Activity, Measure, Progress
 
 from .conftest import E2E, KSK
 
 pytestmark = E2E
+
+# Named URLs that are not HTML pages, or are scanned by another test here; every other named
+# URL of the project must be among the pages test_every_page_passes_axe scans.
+NOT_SCANNED_HERE = {
+    "logout": "POST only",
+    "agencies:division_edit": "POST only (the divisions page edits in place)",
+    "agencies:member_remove": "POST only",
+    "measures:delete": "POST only",
+    "measures:activity_delete": "POST only",
+    "reports:action": "POST only",
+    "measures:photo": "an image",
+    "measures:workbook_template": "an .xlsx file",
+    "measures:workbook_export": "an .xlsx file",
+    "national:score_sheet_template": "an .xlsx file",
+    "national:score_sheet_export": "an .xlsx or .csv file",
+    "reports:preview": "a PDF",
+    "reports:public_pdf": "a PDF",
+    "reports:public_pdf_version": "a PDF",
+    "measures:workbook_preview": "test_upload_previews_pass_axe",
+    "national:score_sheet_preview": "test_upload_previews_pass_axe",
+}
+
+
+def project_url_names(resolver=None, namespace="") -> set[str]:
+    names = set()
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":  # Django's own admin, not our pages
+                continue
+            names |= project_url_names(p, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(f"{namespace}{p.name}")
+    return names
 
 
 def test_every_page_passes_axe(people):
@@ -44,9 +81,21 @@ def test_every_page_passes_axe(people):
             f"{a}/audit/",
             "/a/pak-kran/",  # 404, in Thai
         ],
-        "ksk-exec": [f"{a}/", f"{a}/reports/", f"{a}/reports/2567/annual/"],
-        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/"],
+        "ksk-exec": [
+            f"{a}/",
+            f"{a}/reports/",
+            f"{a}/reports/2567/annual/",
+            f"{a}/reports/2567/six_month/",
+            f"{a}/reports/2567/analysis/",
+        ],
+        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", f"{a}/"],
+        "national-office": ["/oversight/?year=2567&kind=SAO", "/oversight/ranking/?year=2567&page=2"],
+        "ita-admin": ["/national/scores/"],
     }
+    make_national_staff()
+    scanned = {resolve(urlsplit(url).path).view_name for urls in pages.values() for url in urls}
+    missing = project_url_names() - scanned - set(NOT_SCANNED_HERE)
+    assert not missing, f"pages no accessibility scan visits: {sorted(missing)}"
     found = {}
     for user, urls in pages.items():
         person = people(user)
@@ -122,3 +171,44 @@ def test_progress_can_be_recorded_with_the_keyboard_alone(people):
     assert "บันทึกผลการดำเนินการเรียบร้อยแล้ว" in page.content()
     saved = Progress.objects.get(output="บันทึกด้วยแป้นพิมพ์อย่างเดียว")
     assert saved.status == "in_progress" and saved.budget_spent == 2500 and saved.updated_by.username == "ksk-staff1"
+
+
+def make_national_staff():
+    """The national score sheets are for Django staff (no portal role): one such user."""
+    from django.contrib.auth import get_user_model
+
+    from reports.demo import DEMO_PASSWORD
+
+    get_user_model().objects.create_user("ita-admin", password=DEMO_PASSWORD, is_staff=True)
+
+
+def upload_and_scan(person, *, page: str, export: str, file, lands_on: str) -> None:
+    """Download the export from `page`, upload it back through the page's form, scan the preview."""
+    person.goto(page)
+    exported = person.page.request.get(person.base + export)
+    assert exported.status == 200, (export, exported.status)
+    file.write_bytes(exported.body())
+    person.page.locator("input[type=file]").set_input_files(str(file))
+    with person.page.expect_navigation():
+        person.page.get_by_role("button", name="อัปโหลดและตรวจสอบ").click()
+    assert lands_on in person.page.url
+    assert person.axe() == []
+
+
+def test_upload_previews_pass_axe(people, tmp_path):
+    """The two previews a file upload leads to, reached through the real forms."""
+    upload_and_scan(
+        people("ksk-coord"),
+        page=f"/a/{KSK}/workbook/?year=2567",
+        export=f"/a/{KSK}/workbook/export/?year=2567",
+        file=tmp_path / "สมุดงาน.xlsx",
+        lands_on="/workbook/import/",
+    )
+    make_national_staff()
+    upload_and_scan(
+        people("ita-admin"),
+        page="/national/scores/",
+        export="/national/scores/export/?year=2567&format=xlsx",
+        file=tmp_path / "คะแนน.xlsx",
+        lands_on="/national/scores/import/",
+    )
