@@ -78,9 +78,6 @@ def portal(browser, live_server, settings):
     demo_load_all()
     settings.AXES_ENABLED = True
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The renderer's child inherits this process's address space (RLIMIT_AS counts it): a test
-    # process hosting a live server and a browser driver is far larger than a real worker.
-    settings.REPORT_RENDER_MEMORY_MB = 16384
     return live_server.url
 
 
