@@ -60,17 +60,8 @@ def measure_queryset(*, access: Access, year: FiscalYear) -> QuerySet[Measure]:
 
 
 def access_key(access: Access) -> str:
-    """What of the user's access changes what a page lists."""
+    """What of the user's access changes what a page shows (for the page caches in the views)."""
     return f"{access.role}:{','.join(str(i) for i in sorted(access.division_ids))}"
-
-
-def measure_list(*, access: Access, year: FiscalYear) -> list[Measure]:
-    """measure_queryset(), evaluated, with its prefetches, and kept until the agency's data changes."""
-    return agency_cached(
-        agency=access.agency,
-        key=f"measure_list:{year.pk}:{access_key(access)}",
-        compute=lambda: list(measure_queryset(access=access, year=year)),
-    )
 
 
 def measure_get_for_access(*, access: Access, pk: int, for_edit: bool = False) -> Measure:
@@ -129,14 +120,6 @@ def status_label(status: str) -> str:
 
 
 def work_items(*, access: Access, year: FiscalYear, round: str, only_mine: bool) -> list[WorkItem]:
-    return agency_cached(
-        agency=access.agency,
-        key=f"work_items:{year.pk}:{round}:{only_mine}:{access_key(access)}",
-        compute=lambda: _work_items(access=access, year=year, round=round, only_mine=only_mine),
-    )
-
-
-def _work_items(*, access: Access, year: FiscalYear, round: str, only_mine: bool) -> list[WorkItem]:
     """Measures and activities with their status in a round.
 
     A measure with activities is reported activity by activity; one without, as itself.
@@ -174,15 +157,7 @@ class ProgressSummary:
 
 def progress_summary(*, access: Access, year: FiscalYear, round: str) -> ProgressSummary:
     """Counts by status per issue and per division for one round."""
-    return agency_cached(
-        agency=access.agency,
-        key=f"progress_summary:{year.pk}:{round}:{access_key(access)}",
-        compute=lambda: _progress_summary(access=access, year=year, round=round),
-    )
-
-
-def _progress_summary(*, access: Access, year: FiscalYear, round: str) -> ProgressSummary:
-    items = _work_items(access=access, year=year, round=round, only_mine=False)
+    items = work_items(access=access, year=year, round=round, only_mine=False)
     issues = {i.id: i for i in Issue.objects.filter(year=year)}
     divisions = {d.id: d for d in Division.objects.for_agency(access.agency)}
     per_issue: dict[int | None, Counter] = defaultdict(Counter)

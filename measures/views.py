@@ -75,7 +75,7 @@ def measure_list(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
 
     def context() -> dict:
-        return {"year": year, "measures": selectors.measure_list(access=access, year=year)}
+        return {"year": year, "measures": selectors.measure_queryset(access=access, year=year)}
 
     html = _page_content(access, f"{year.pk}", "measures/_measure_list.html", context)
     return render(request, "measures/measure_list.html", {"year": year, "content": html})
