@@ -1,10 +1,11 @@
 """Cached reads per agency, invalidated by the agency's data version.
 
 Every agency row carries `data_version`, a random token replaced in the same transaction as
-any change to the agency's data (measures, activities, progress, evidence, scores, divisions,
-plans) or to the ITA framework of any year. Pages read the agency row anyway, so a cached value
-keyed by the token is found only while nothing has changed: each app server may keep its own
-cache (the token lives in the database, shared by all), and no change waits for a timeout.
+any change to what the cached pages show: the agency's measures, activities, progress, scores
+and divisions, or the ITA framework of any year (each app's AppConfig.ready() says which
+models). Pages read the agency row anyway, so a cached value keyed by the token is found only
+while nothing has changed: each app server may keep its own cache (the token lives in the
+database, shared by all), and no change waits for a timeout.
 
 Changes are caught with model signals (admin, services, imports that save row by row alike);
 writes that bypass signals (bulk_create, QuerySet.update) call agency_data_touch() themselves.

@@ -14,16 +14,14 @@ class AssessmentsConfig(AppConfig):
             Indicator,
             IndicatorScore,
             Issue,
-            Question,
-            QuestionScore,
             RatingBand,
             Tool,
             ToolScore,
         )
 
-        # The score pages' cached reads (agencies/cache.py) must see every change.
-        for model in (FiscalYear, Tool, Indicator, Question, RatingBand, Issue):
+        # What the cached pages (agencies/cache.py) show; question scores are on none of them.
+        for model in (FiscalYear, Tool, Indicator, RatingBand, Issue):
             watch_framework(model)
         watch(AssessmentResult, lambda r: r.agency_id)
-        for model in (ToolScore, IndicatorScore, QuestionScore):
+        for model in (ToolScore, IndicatorScore):
             watch(model, lambda s: s.result.agency_id)

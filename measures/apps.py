@@ -8,12 +8,10 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         from agencies.cache import watch
 
-        from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
+        from .models import Activity, Measure, Progress
 
-        # The pages' cached reads (agencies/cache.py) must see every change.
-        watch(Plan, lambda p: p.agency_id)
+        # What the cached pages (agencies/cache.py) show. Plans, photos and links are on none of
+        # them: watching those would add an UPDATE of the agency row per photo saved.
         watch(Measure, lambda m: m.agency_id)
         watch(Activity, lambda a: a.measure.agency_id)
         watch(Progress, lambda p: p.measure.agency_id)
-        watch(EvidencePhoto, lambda e: e.progress.measure.agency_id)
-        watch(EvidenceLink, lambda e: e.progress.measure.agency_id)

@@ -347,14 +347,18 @@ def ranking(*, scope: Scope, filters: Filters, year: FiscalYear, page: int | str
     return result
 
 
+def _cache_key(kind: str, *, scope: Scope, filters: Filters, year: FiscalYear, extra: str = "") -> str:
+    raw = f"{scope.key}|{filters}|{year.pk}|{_include_synthetic()}" + (f"|{extra}" if extra else "")
+    return f"oversight:{kind}:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 def summary_cached(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
     """summary(), kept for settings.OVERSIGHT_CACHE_SECONDS (scores change a few times a year;
     published counts may lag by that long). 0 turns the cache off."""
     seconds = getattr(settings, "OVERSIGHT_CACHE_SECONDS", 0)
     if not seconds:
         return summary(scope=scope, filters=filters, year=year)
-    raw = f"{scope.key}|{filters}|{year.pk}|{_include_synthetic()}"
-    key = "oversight:summary:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    key = _cache_key("summary", scope=scope, filters=filters, year=year)
     data = cache.get(key)
     if data is None:
         data = summary(scope=scope, filters=filters, year=year)
@@ -373,8 +377,7 @@ def ranking_cached(*, scope: Scope, filters: Filters, year: FiscalYear, page: in
         number = min(max(int(page), 1), 100_000)  # as get_page: beyond the last is the last
     except (TypeError, ValueError):
         number = 1
-    raw = f"{scope.key}|{filters}|{year.pk}|{_include_synthetic()}|{number}"
-    key = "oversight:ranking:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    key = _cache_key("ranking", scope=scope, filters=filters, year=year, extra=str(number))
     data = cache.get(key)
     if data is None:
         result = ranking(scope=scope, filters=filters, year=year, page=number)

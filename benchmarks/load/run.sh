@@ -34,7 +34,7 @@ export STATIC_ROOT="${STATIC_ROOT:-/tmp/ita-scale-static}" MEDIA_ROOT="${MEDIA_R
 export AXES_FAILURE_LIMIT=1000
 # The app servers share one cache, as in production (docs/scale-out.md); emptied for each run.
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
-"$PY" manage.py shell -c "from django.core.cache import cache; cache.clear()"
+"$PY" manage.py shell -v0 -c "from django.core.cache import cache; cache.clear()"
 
 # A shared machine: say so when something else is already busy (figures then understate capacity).
 read -r load1 _ < /proc/loadavg
@@ -52,7 +52,7 @@ from django_tasks_db.models import DBTaskResult
 from reports.models import RenderJob
 ids = list(DBTaskResult.objects.ready().values_list('id', flat=True))
 RenderJob.objects.filter(task_id__in=[str(i) for i in ids]).update(state='failed', error='load test stopped')
-DBTaskResult.objects.filter(id__in=ids).delete()" >/dev/null
+DBTaskResult.objects.filter(id__in=ids).delete()" -v0
   fi
 }
 trap cleanup EXIT
