@@ -6,8 +6,10 @@ class AgenciesConfig(AppConfig):
     name = "agencies"
 
     def ready(self):
-        from .cache import watch
+        from ita_portal.cache import watch
+
         from .models import Agency, Division
 
+        # What the cached pages (ita_portal/cache.py) show of an agency.
         watch(Agency, lambda a: a.pk)
         watch(Division, lambda d: d.agency_id)

@@ -30,14 +30,6 @@ class AgencyQuerySet(models.QuerySet):
     def real(self):
         return self.filter(is_synthetic=False)
 
-    def in_scope(self, scope: "OversightScope"):
-        qs = self
-        if scope.province:
-            qs = qs.filter(province=scope.province)
-        if scope.district:
-            qs = qs.filter(district=scope.district)
-        return qs
-
 
 class Agency(models.Model):
     code = models.SlugField("รหัสหน่วยงาน", max_length=64, unique=True)
@@ -47,12 +39,9 @@ class Agency(models.Model):
     province = models.CharField("จังหวัด", max_length=100, blank=True, db_index=True)
     website = models.URLField("เว็บไซต์", blank=True)
     is_synthetic = models.BooleanField("ข้อมูลสังเคราะห์", default=False)
-    # A new random token whenever any of the agency's data changes (agencies/cache.py): read
-    # with the agency on every page, it keys the page caches, so no cached read outlives a change.
-    data_version = models.BigIntegerField(default=0, editable=False)
 
     objects = AgencyQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["data_version"])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "หน่วยงาน"
@@ -127,18 +116,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.agency} · {self.get_role_display()}"
-
-    @property
-    def can_manage(self) -> bool:
-        return self.role == Role.COORDINATOR
-
-    @property
-    def can_approve(self) -> bool:
-        return self.role == Role.EXECUTIVE
-
-    @property
-    def sees_all_divisions(self) -> bool:
-        return self.role in {Role.COORDINATOR, Role.EXECUTIVE, Role.VIEWER}
 
 
 class OversightScope(models.Model):

@@ -47,9 +47,27 @@ def division_rename(*, access: Access, division: Division, name: str) -> Divisio
 
 def division_delete(*, access: Access, division: Division) -> None:
     access.require_manage()
-    if division.measures.exists() or division.activities.exists():
-        raise ServiceError("ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบมาตรการหรือกิจกรรมอยู่")
+    in_use = _rows_naming(division)
+    if in_use:
+        raise ServiceError(f"ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบ{'และ'.join(in_use)}อยู่")
     division.delete()
+
+
+def _rows_naming(division: Division) -> list[str]:
+    """What still refers to the division, by the referring models' Thai names.
+
+    Asked through the model's relations, so that this app needs to know none of the apps above it
+    (measures, activities, …) that point at divisions.
+    """
+    names = []
+    for rel in Division._meta.related_objects:
+        if rel.related_model is Membership.divisions.through or rel.related_model._meta.app_label == "agencies":
+            continue
+        if rel.related_model.__name__.startswith("Historical"):
+            continue
+        if getattr(division, rel.get_accessor_name()).exists():
+            names.append(str(rel.related_model._meta.verbose_name))
+    return names
 
 
 @transaction.atomic

@@ -2,21 +2,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import services
 from .access import Access, with_access
 from .forms import DivisionForm, MemberForm, NewMemberForm
 from .models import Division, Membership
-
-
-def home(request):
-    oversight = request.user.oversight_scopes.exists()
-    if oversight and not request.user.memberships.exists():
-        # Oversight users read many agencies: their page is the group's overview (reports app).
-        return redirect("reports:oversight")
-    agencies = selectors.agencies_for_user(user=request.user)
-    if len(agencies) == 1 and not oversight:
-        return redirect("measures:dashboard", code=agencies[0].code)
-    return render(request, "agencies/home.html", {"agencies": agencies, "oversight_nav": oversight})
 
 
 @with_access

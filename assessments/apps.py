@@ -6,7 +6,7 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
 
     def ready(self):
-        from agencies.cache import watch, watch_framework
+        from ita_portal.cache import watch, watch_framework
 
         from .models import (
             AssessmentResult,
@@ -19,7 +19,8 @@ class AssessmentsConfig(AppConfig):
             ToolScore,
         )
 
-        # What the cached pages (agencies/cache.py) show; question scores are on none of them.
+        # What the cached pages (ita_portal/cache.py) show; questions and their scores are on none
+        # of them. A framework row changed: one token, part of every agency's keys.
         for model in (FiscalYear, Tool, Indicator, RatingBand, Issue):
             watch_framework(model)
         watch(AssessmentResult, lambda r: r.agency_id)

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from agencies.cache import agency_cached
 from agencies.models import Agency
+from ita_portal.cache import agency_cached
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
 from .services import rating_compute, tool_scores_derive
@@ -52,18 +52,15 @@ class ScoreHistory:
         return next((y for y in self.years if y.be_year == be_year), None)
 
 
+def score_history_cached(*, agency: Agency) -> ScoreHistory:
+    """Every year's history, kept until the agency's data or the framework changes: for the
+    agency's own pages only. Reports read score_history(), always afresh."""
+    return agency_cached(agency=agency, key="score_history", compute=lambda: score_history(agency=agency))
+
+
 def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHistory:
-    """Overall, levels (awarded and computed), tools and the ten indicators, year by year.
-
-    Every year's history (the score page) is kept until the agency's data changes; a report's
-    chosen years are always read afresh.
-    """
-    if years:
-        return _score_history(agency=agency, years=years)
-    return agency_cached(agency=agency, key="score_history", compute=lambda: _score_history(agency=agency))
-
-
-def _score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHistory:
+    """Overall, levels (awarded and computed), tools and the ten indicators, year by year
+    (every year on record unless `years` are given). Read afresh, never from a cache."""
     results = (
         AssessmentResult.objects.for_agency(agency)
         .select_related("year")

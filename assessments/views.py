@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from agencies.access import Access, with_access
 
@@ -37,6 +38,11 @@ def result_edit(request, access: Access, be_year: int):
             question_scores=questions,
         )
         messages.success(request, f"บันทึกผลการประเมินปี {year.be_year} เรียบร้อยแล้ว")
-        return redirect("measures:dashboard", code=access.agency.code)
+        # Back to the page that sent the coordinator here (the score page links with ?next=);
+        # this app does not name the pages above it.
+        back = request.POST.get("next") or request.GET.get("next")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
+        return redirect("assessments:result_edit", code=access.agency.code, be_year=year.be_year)
     years = FiscalYear.objects.order_by("-be_year")
     return render(request, "assessments/result_form.html", {"form": form, "year": year, "years": years})

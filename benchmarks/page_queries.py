@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ita_portal.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-scratch-data-only-" + "k" * 40)  # never a production key
 # As benchmarks/load/run.sh serves it: production settings over plain http, synthetic rows counted.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("OVERSIGHT_INCLUDE_SYNTHETIC", "1")

@@ -25,6 +25,7 @@ SCRATCH = Path(tempfile.gettempdir()) / "ita-bench-reports"
 def setup_django():
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ita_portal.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-scratch-data-only-" + "k" * 40)  # never a production key
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
     os.environ.setdefault("MEDIA_ROOT", str(SCRATCH / "media"))
     import django
@@ -40,7 +41,7 @@ def prepare():
     from django.test.utils import override_settings
 
     call_command("migrate", verbosity=0)
-    from reports.demo import demo_load_all
+    from demo.services import demo_load_all
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         demo_load_all()

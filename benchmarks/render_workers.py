@@ -72,6 +72,7 @@ def main():
     if "DATABASE_URL" not in os.environ:
         sys.exit("set DATABASE_URL to the scale database (never the project's db.sqlite3)")
     media = tempfile.mkdtemp(prefix="ita-render-bench-")
+    os.environ.setdefault("SECRET_KEY", "benchmark-scratch-data-only-" + "k" * 40)  # never a production key
     env = {**os.environ, "MEDIA_ROOT": media, "PYTHON": sys.executable, "LOG_LEVEL": "ERROR"}
     env.update({"WORKER_MAX_TASKS": str(args.max_tasks), "WORKER_NICE": str(args.nice), "WORKER_INTERVAL": "0.5"})
 

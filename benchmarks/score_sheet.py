@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ita_portal.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-scratch-data-only-" + "k" * 40)  # never a production key
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.gettempdir()) / 'ita_bench_score_sheet.sqlite3'}"
 
@@ -58,9 +59,9 @@ def main() -> int:
         OVERALL,
         TOOL,
         score_sheet_import,
-        write_csv,
         write_national_xlsx,
     )
+    from sheets.writing import write_csv
 
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
     call_command("migrate", verbosity=0)

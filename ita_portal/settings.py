@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_sarabun
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,12 +20,20 @@ def envbool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = envbool("DEBUG", False)
+# pytest sets PYTEST_VERSION for its whole run, commands the tests start included. The tests run
+# with DEBUG off (production's settings), so they are the one other place the development key serves.
+TESTING = "PYTEST_VERSION" in os.environ
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not envbool("ALLOW_INSECURE_KEY", True):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Development only: a fixed key so sessions survive restarts locally.
-    SECRET_KEY = "dev-insecure-" + "x" * 50
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. In production set the SECRET_KEY environment variable to a long random "
+            "value, e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "For local development set DEBUG=1 (scripts/start.sh does)."
+        )
+    # Development and tests only: a fixed key, so local sessions survive restarts. Its prefix makes
+    # `manage.py check --deploy` warn (security.W009) wherever it is used.
+    SECRET_KEY = "django-insecure-development-key-" + "x" * 40
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -44,10 +53,14 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "ita_portal",  # the project's own table, below every app (ita_portal/models.py)
     "agencies",
     "assessments",
     "measures",
     "reports",
+    "oversight",
+    "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -218,9 +231,9 @@ OVERSIGHT_INCLUDE_SYNTHETIC = envbool("OVERSIGHT_INCLUDE_SYNTHETIC", False)
 # An oversight summary (thousands of agencies aggregated) is kept this long in the cache; 0 = off.
 OVERSIGHT_CACHE_SECONDS = int(os.environ.get("OVERSIGHT_CACHE_SECONDS", "300"))
 
-# Cache for the page reads (agencies/cache.py) and oversight summaries. Each process keeps its
+# Cache for the page reads (ita_portal/cache.py) and oversight summaries. Each process keeps its
 # own unless REDIS_URL names a Redis that all app servers share (fewer misses with many workers).
-# Either is correct: page entries are keyed by each agency's data version, read from the database.
+# Either is correct: page entries are keyed by version tokens read from the database.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

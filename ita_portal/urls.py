@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from agencies import views as agency_views
+from . import views as project_views
 
 urlpatterns = [
-    path("", agency_views.home, name="home"),
+    path("", project_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("a/<slug:code>/", include("agencies.urls")),
     path("a/<slug:code>/", include("assessments.urls")),
     path("a/<slug:code>/", include("measures.urls")),
+    path("a/<slug:code>/", include("audit.urls")),
+    path("oversight/", include("oversight.urls")),
     path("", include("reports.urls")),
 ]
 

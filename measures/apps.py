@@ -6,12 +6,12 @@ class MeasuresConfig(AppConfig):
     name = "measures"
 
     def ready(self):
-        from agencies.cache import watch
+        from ita_portal.cache import watch
 
         from .models import Activity, Measure, Progress
 
-        # What the cached pages (agencies/cache.py) show. Plans, photos and links are on none of
-        # them: watching those would add an UPDATE of the agency row per photo saved.
+        # What the cached pages (ita_portal/cache.py) show. Plans, photos and links are on none of
+        # them: a progress save (with its photos) replaces the agency's token once, after the commit.
         watch(Measure, lambda m: m.agency_id)
         watch(Activity, lambda a: a.measure.agency_id)
         watch(Progress, lambda p: p.measure.agency_id)

@@ -5,6 +5,7 @@ from assessments.models import Indicator, Issue, Tool
 from ita_portal.fields import BEDateField
 
 from .models import Activity, Measure, Plan, Progress, Status, UnableReason
+from .rules import progress_problems, unable_reason_kept
 
 TEXTAREA = {"rows": 4}
 
@@ -34,12 +35,22 @@ class ProgressForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == Status.UNABLE and not data.get("unable_reason"):
-            self.add_error("unable_reason", "กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้")
-        if data.get("status") == Status.DONE and not data.get("completed_on"):
-            self.add_error("completed_on", "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ")
-        if data.get("budget_spent") is not None and data["budget_spent"] < 0:
-            self.add_error("budget_spent", "งบประมาณต้องไม่ติดลบ")
+        if "status" not in data:
+            return data  # no status: its own error says so
+        # A reason left in its fields after the status changed is dropped on saving, not refused.
+        reason, note = unable_reason_kept(
+            status=data["status"], unable_reason=data.get("unable_reason", ""), unable_note=data.get("unable_note", "")
+        )
+        problems = progress_problems(
+            status=data["status"],
+            unable_reason=reason,
+            unable_note=note,
+            completed_on=data.get("completed_on"),
+            budget_spent=data.get("budget_spent"),
+        )
+        for field, message in problems.items():
+            if field not in self.errors:  # a field refused on its own (a ค.ศ. date) has its message
+                self.add_error(field, message)
         return data
 
 

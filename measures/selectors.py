@@ -8,9 +8,9 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from agencies.access import Access
-from agencies.cache import agency_cached
 from agencies.models import Division
 from assessments.models import FiscalYear, Issue
+from ita_portal.cache import agency_cached
 
 from .models import Activity, Measure, Progress, Round, Status
 
@@ -23,7 +23,9 @@ def year_current() -> FiscalYear:
 
 
 def year_default(*, agency) -> FiscalYear:
-    """The current fiscal year if the agency has measures in it, else its latest year with measures."""
+    """The current fiscal year if the agency has measures in it, else its latest year with measures.
+
+    Kept in the agency's page cache: for the agency's own pages only."""
     return agency_cached(agency=agency, key="year_default", compute=lambda: _year_default(agency=agency))
 
 
@@ -64,14 +66,18 @@ def access_key(access: Access) -> str:
     return f"{access.role}:{','.join(str(i) for i in sorted(access.division_ids))}"
 
 
-def measure_get_for_access(*, access: Access, pk: int, for_edit: bool = False) -> Measure:
-    """A measure of the user's agency; 404 for another agency's, 403 for another division's."""
+def measure_get_for_access(*, access: Access, pk: int, with_indicators: bool = True) -> Measure:
+    """A measure of the user's agency; 404 for another agency's, 403 for another division's.
+
+    Its divisions and activities (with theirs) come along; its indicators unless not wanted.
+    """
+    related = ["divisions", Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions"))]
+    if with_indicators:
+        related.append("indicators")
     measure = (
         Measure.objects.for_agency(access.agency)
         .select_related("issue", "tool", "year", "agency")
-        .prefetch_related(
-            "divisions", "indicators", Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions"))
-        )
+        .prefetch_related(*related)
         .filter(pk=pk)
         .first()
     )
@@ -80,6 +86,14 @@ def measure_get_for_access(*, access: Access, pk: int, for_edit: bool = False) -
     if not access.sees_all and not (access.division_ids & measure_division_ids(measure)):
         raise PermissionDenied("มาตรการนี้อยู่ในความรับผิดชอบของกอง/สำนักอื่น")
     return measure
+
+
+def activity_get(*, measure: Measure, pk: int) -> Activity:
+    """One of the measure's activities, from those measure_get_for_access() fetched with it."""
+    for activity in measure.activities.all():
+        if activity.pk == pk:
+            return activity
+    raise Http404("ไม่พบกิจกรรม")
 
 
 def measure_division_ids(measure: Measure) -> set[int]:

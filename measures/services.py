@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -12,7 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from agencies.access import Access
 from assessments.models import FiscalYear, Indicator, Issue, Tool
 
-from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress, Status
+from . import selectors
+from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
+from .rules import progress_problems, progress_version_bump, unable_reason_kept
 
 # Print size of a photo in a report is at most ~16 cm wide: 1600 px is ≥ 250 dpi there and
 # keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
@@ -22,7 +25,14 @@ PRINT_MAX_PX = 440  # 7.5 cm at 149 dpi
 
 
 class ServiceError(Exception):
-    """A refusal with a Thai message for the user; nothing was written."""
+    """A refusal with a Thai message for the user; nothing was written.
+
+    fields: the message of each form field at fault, when the refusal is about given values.
+    """
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class ConflictError(ServiceError):
@@ -72,17 +82,15 @@ def progress_save(
     delete_link_ids: Iterable[int] = (),
     user=None,
 ) -> Progress:
-    """Record progress for an item in a round.
+    """Record progress for an item in a round. Whether the user may is checked here, and only here
+    for a save (PermissionDenied); the values are checked by measures/rules.py (ServiceError.fields).
 
+    measure and activity as selectors.measure_get_for_access() and selectors.activity_get() give
+    them (divisions prefetched, agency and year joined): nothing of them is read again.
     expected_version is the version the user's form was based on (None for a new entry);
     if someone saved in between, the save is refused and their work kept.
     """
-    from .selectors import item_division_ids
-
-    if not access.can_edit_progress(item_division_ids(measure, activity)):
-        raise ServiceError("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
-    if data.get("status") == Status.UNABLE and not data.get("unable_reason"):
-        raise ServiceError("กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้")
+    progress_edit_check(access=access, measure=measure, activity=activity)
     # Decode photos before opening the transaction: a bad file refuses the whole save.
     processed = [
         (photo_process(upload=p.file), photo_process(upload=p.file, max_px=PRINT_MAX_PX), p.caption) for p in new_photos
@@ -103,18 +111,30 @@ def progress_save(
                 f"มีการบันทึกรายการนี้โดย {who} หลังจากที่คุณเปิดแบบฟอร์ม "
                 "ระบบจึงไม่บันทึกทับ กรุณาคัดลอกข้อความของคุณไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
             )
+        else:
+            progress.measure, progress.activity = measure, activity  # loaded already: not read again
         for field in ("status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"):
             if field in data:
                 setattr(progress, field, data[field])
-        if progress.status != Status.UNABLE:
-            progress.unable_reason, progress.unable_note = "", ""
+        progress.unable_reason, progress.unable_note = unable_reason_kept(
+            status=progress.status, unable_reason=progress.unable_reason, unable_note=progress.unable_note
+        )
+        problems = progress_problems(
+            status=progress.status,
+            unable_reason=progress.unable_reason,
+            unable_note=progress.unable_note,
+            completed_on=progress.completed_on,
+            budget_spent=progress.budget_spent,
+        )
+        if problems:
+            raise ServiceError(" ".join(problems.values()), fields=problems)
+        is_new = progress.pk is None
         progress.updated_by = user
-        if progress.pk:
-            progress.version += 1  # safe: the row is locked by select_for_update
+        progress_version_bump(progress)  # the row is locked by select_for_update
         progress.save()
         progress.photos.filter(id__in=list(delete_photo_ids)).delete()
         progress.links.filter(id__in=list(delete_link_ids)).delete()
-        start = progress.photos.count()
+        start = 0 if is_new else progress.photos.count()
         for i, (content, print_content, caption) in enumerate(processed):
             photo = EvidencePhoto(progress=progress, caption=caption, order=start + i)
             photo.image.save(content.name, content, save=False)
@@ -123,6 +143,12 @@ def progress_save(
         for url, label in new_links:
             EvidenceLink.objects.create(progress=progress, url=url, label=label)
     return progress
+
+
+def progress_edit_check(*, access: Access, measure: Measure, activity: Activity | None) -> None:
+    """Who may record an item's progress: its divisions' staff and the coordinator."""
+    if not access.can_edit_progress(selectors.item_division_ids(measure, activity)):
+        raise PermissionDenied("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
 
 
 def measure_save(*, access: Access, measure: Measure, divisions: Iterable, indicators: Iterable[Indicator]) -> Measure:
@@ -147,6 +173,33 @@ def activity_save(*, access: Access, activity: Activity, divisions: Iterable) ->
         activity.save()
         activity.divisions.set(divisions)
     return activity
+
+
+def measure_delete(*, access: Access, measure: Measure) -> None:
+    """A measure goes with its activities, progress and evidence."""
+    access.require_manage()
+    if measure.agency_id != access.agency.id:
+        raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
+    with transaction.atomic():
+        measure.delete()
+
+
+def activity_delete(*, access: Access, activity: Activity) -> None:
+    """An activity goes with its progress and evidence."""
+    access.require_manage()
+    if activity.measure.agency_id != access.agency.id:
+        raise ServiceError("กิจกรรมไม่ได้อยู่ในหน่วยงานของคุณ")
+    with transaction.atomic():
+        activity.delete()
+
+
+def plan_save(*, access: Access, plan: Plan) -> Plan:
+    """The report's introduction, recommendations and signatory for a year."""
+    access.require_manage()
+    if plan.agency_id != access.agency.id:
+        raise ServiceError("ข้อมูลประกอบรายงานไม่ได้อยู่ในหน่วยงานของคุณ")
+    plan.save()
+    return plan
 
 
 def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: FiscalYear) -> int:

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -7,8 +6,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies.access import Access, with_access
-from agencies.cache import agency_cached
-from assessments.selectors import score_history
+from assessments.selectors import score_history_cached
+from ita_portal.cache import agency_cached
 
 from . import selectors, services
 from .forms import ActivityForm, CopyYearForm, LinkFormSet, MeasureForm, PhotoFormSet, PlanForm, ProgressForm
@@ -48,7 +47,7 @@ def dashboard(request, access: Access):
             "year": year,
             "round": rnd,
             "rounds": selectors.ROUNDS,
-            "history": score_history(agency=access.agency),
+            "history": score_history_cached(agency=access.agency),
             "summary": selectors.progress_summary(access=access, year=year, round=rnd),
             "chart_max": 100,
         }
@@ -106,13 +105,12 @@ def measure_detail(request, access: Access, pk: int):
 def progress_edit(request, access: Access, pk: int, round: str, aid: int | None = None):
     if round not in Round.values:
         raise Http404("ไม่พบรอบการรายงาน")
-    measure = selectors.measure_get_for_access(access=access, pk=pk)
-    activity = get_object_or_404(Activity, pk=aid, measure=measure) if aid else None
-    if not access.can_edit_progress(selectors.item_division_ids(measure, activity)):
-        raise PermissionDenied("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
-    progress = selectors.progress_get(measure=measure, activity=activity, round=round)
+    measure = selectors.measure_get_for_access(access=access, pk=pk, with_indicators=False)
+    activity = selectors.activity_get(measure=measure, pk=aid) if aid else None
+    form = None
     if request.method == "POST":
-        form = ProgressForm(request.POST, instance=progress)
+        # The form only validates: progress_save checks the user and reads the stored entry (locked).
+        form = ProgressForm(request.POST)
         photos = PhotoFormSet(request.POST, request.FILES, prefix="photo")
         links = LinkFormSet(request.POST, prefix="link")
         if form.is_valid() and photos.is_valid() and links.is_valid():
@@ -139,14 +137,21 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
                     user=request.user,
                 )
             except services.ServiceError as exc:
-                form.add_error(None, str(exc))
+                if not exc.fields:
+                    form.add_error(None, str(exc))
+                for field, message in exc.fields.items():
+                    form.add_error(field, message)
             else:
                 messages.success(request, "บันทึกผลการดำเนินการเรียบร้อยแล้ว")
                 return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
+        else:
+            services.progress_edit_check(access=access, measure=measure, activity=activity)
     else:
-        form = ProgressForm(instance=progress)
+        services.progress_edit_check(access=access, measure=measure, activity=activity)
         photos = PhotoFormSet(prefix="photo")
         links = LinkFormSet(prefix="link")
+    progress = selectors.progress_get(measure=measure, activity=activity, round=round)
+    form = form or ProgressForm(instance=progress)
     return render(
         request,
         "measures/progress_form.html",
@@ -203,10 +208,9 @@ def measure_edit(request, access: Access, pk: int | None = None):
 @require_POST
 @with_access
 def measure_delete(request, access: Access, pk: int):
-    access.require_manage()
     measure = selectors.measure_get_for_access(access=access, pk=pk)
     year = measure.year.be_year
-    measure.delete()
+    services.measure_delete(access=access, measure=measure)
     messages.success(request, "ลบมาตรการเรียบร้อยแล้ว")
     return redirect(_list_url(access, year))
 
@@ -215,7 +219,7 @@ def measure_delete(request, access: Access, pk: int):
 def activity_edit(request, access: Access, pk: int, aid: int | None = None):
     access.require_manage()
     measure = selectors.measure_get_for_access(access=access, pk=pk)
-    activity = get_object_or_404(Activity, pk=aid, measure=measure) if aid else Activity(measure=measure)
+    activity = selectors.activity_get(measure=measure, pk=aid) if aid else Activity(measure=measure)
     form = ActivityForm(request.POST or None, instance=activity, agency=access.agency)
     if request.method == "POST" and form.is_valid():
         a = form.save(commit=False)
@@ -228,9 +232,8 @@ def activity_edit(request, access: Access, pk: int, aid: int | None = None):
 @require_POST
 @with_access
 def activity_delete(request, access: Access, pk: int, aid: int):
-    access.require_manage()
     measure = selectors.measure_get_for_access(access=access, pk=pk)
-    get_object_or_404(Activity, pk=aid, measure=measure).delete()
+    services.activity_delete(access=access, activity=selectors.activity_get(measure=measure, pk=aid))
     messages.success(request, "ลบกิจกรรมเรียบร้อยแล้ว")
     return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
 
@@ -259,7 +262,7 @@ def plan_edit(request, access: Access):
     plan = Plan.objects.filter(agency=access.agency, year=year).first() or Plan(agency=access.agency, year=year)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.plan_save(access=access, plan=form.save(commit=False))
         messages.success(request, "บันทึกข้อมูลประกอบรายงานเรียบร้อยแล้ว")
         return redirect(_list_url(access, year.be_year))
     return render(request, "measures/plan_form.html", {"form": form, "year": year})

@@ -3,8 +3,9 @@
 Downloads: every role that reads the whole agency (not division staff). Import: coordinators.
 """
 
+from functools import partial
+
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,16 +13,8 @@ from django.urls import reverse
 
 from agencies.access import Access, with_access
 from assessments.models import FiscalYear
-from assessments.score_sheet import max_upload_bytes, size_label
-from assessments.views_scores import (
-    XLSX,
-    upload_check,
-    upload_discard,
-    upload_get,
-    upload_missing,
-    upload_open,
-    upload_store,
-)
+from sheets.uploads import XLSX, max_upload_bytes, size_label, upload_check, upload_get, upload_store
+from sheets.views import import_preview
 
 from . import selectors
 from .workbook import workbook_export, workbook_filename, workbook_import
@@ -96,50 +89,20 @@ def workbook_export_view(request, access: Access):
 def workbook_preview(request, access: Access, token: str):
     access.require_manage()
     entry = upload_get(request, token, kind="workbook", agency=access.agency.code)
-    page = f"{reverse('measures:workbook', kwargs={'code': access.agency.code})}?year={entry['year']}"
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action == "cancel":
-        upload_discard(request, token)
-        messages.info(request, "ยกเลิกการนำเข้าแล้ว ไม่ได้บันทึกข้อมูลใด")
-        return redirect(page)
+    code = access.agency.code
     year = get_object_or_404(FiscalYear, be_year=entry["year"])
-    confirm = action == "confirm"
-    try:
-        with upload_open(entry) as f:
-            preview = workbook_import(
-                agency=access.agency,
-                year=year,
-                file=f,
-                dry_run=not confirm,
-                user=request.user,
-                filename=entry["name"],
-                expected_digest=request.POST.get("digest") if confirm else None,
-            )
-    except FileNotFoundError:
-        upload_discard(request, token)
-        return upload_missing(request, redirect(page))
-    if confirm and preview.written:
-        upload_discard(request, token)
-        messages.success(request, f"นำเข้าสมุดงานปีงบประมาณ {year.be_year} เรียบร้อยแล้ว: {preview.summary()}")
-        return redirect(f"{reverse('measures:list', kwargs={'code': access.agency.code})}?year={year.be_year}")
-    if confirm and preview.stale:
-        messages.error(
-            request,
-            "ข้อมูลในระบบเปลี่ยนไปหลังจากที่คุณตรวจสอบ (อาจมีผู้อื่นบันทึกผลในระหว่างนั้น) ระบบยังไม่ได้บันทึก "
-            "กรุณาตรวจสอบตัวอย่างด้านล่างอีกครั้งแล้วยืนยัน",
-        )
-    form = WorkbookUploadForm(initial={"year": year.be_year})
-    return render(
+    return import_preview(
         request,
-        "measures/workbook_preview.html",
-        {
-            "preview": preview,
-            "rows": preview.sorted_rows(),
-            "problems": preview.problems,
-            "digest": preview.digest(),
-            "token": token,
-            "entry": entry,
-            "year": year,
-            "form": form,
-        },
+        token,
+        entry=entry,
+        run_import=partial(workbook_import, agency=access.agency, year=year),
+        template="measures/workbook_preview.html",
+        back_url=f"{reverse('measures:workbook', kwargs={'code': code})}?year={entry['year']}",
+        done_url=f"{reverse('measures:list', kwargs={'code': code})}?year={year.be_year}",
+        done_message=f"นำเข้าสมุดงานปีงบประมาณ {year.be_year} เรียบร้อยแล้ว",
+        stale_message=(
+            "ข้อมูลในระบบเปลี่ยนไปหลังจากที่คุณตรวจสอบ (อาจมีผู้อื่นบันทึกผลในระหว่างนั้น) ระบบยังไม่ได้บันทึก "
+            "กรุณาตรวจสอบตัวอย่างด้านล่างอีกครั้งแล้วยืนยัน"
+        ),
+        context={"year": year, "form": WorkbookUploadForm(initial={"year": year.be_year})},
     )

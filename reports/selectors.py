@@ -14,17 +14,12 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from agencies.models import Agency
-from assessments.models import AssessmentResult, FiscalYear, RatingBand
-from assessments.selectors import score_history
+from assessments.models import AssessmentResult, FiscalYear, Indicator, IndicatorScore, QuestionScore, RatingBand
+from assessments.selectors import ScoreHistory, score_history
 from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
-
-THAI_MONTHS = [
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
-]  # fmt: skip
 
 
 def report_title(*, kind: str, be_year: int) -> str:
@@ -87,17 +82,18 @@ def _photo(photo) -> dict:
 
 
 def _measures(agency: Agency, year: FiscalYear, round: str):
+    """The year's measures with what the report shows of them: seven queries whatever their number."""
     return list(
         Measure.objects.for_agency(agency)
         .for_year(year)
         .select_related("issue", "tool")
         .prefetch_related(
             "divisions",
-            "indicators__tool",
+            Prefetch("indicators", queryset=Indicator.objects.select_related("tool")),
             Prefetch("activities", queryset=Activity.objects.prefetch_related("divisions")),
             Prefetch(
                 "progress",
-                queryset=Progress.objects.filter(round=round).prefetch_related("photos", "links"),
+                queryset=Progress.objects.filter(round=round).prefetch_related("photos"),
                 to_attr="round_progress",
             ),
         )
@@ -156,8 +152,7 @@ def measure_groups(*, measures: list[Measure], grouping: str) -> tuple[list[dict
     return ordered, photo_pages
 
 
-def _scores(agency: Agency, years: list[int]) -> dict:
-    history = score_history(agency=agency, years=years)
+def _scores(history: ScoreHistory) -> dict:
     return {
         "years": [
             {
@@ -191,11 +186,22 @@ def _bands_table(bands: list[RatingBand]) -> list[dict]:
     return rows
 
 
-def analysis_context(*, agency: Agency, year: FiscalYear, strength: Decimal, improve: Decimal) -> dict:
-    """Seed 002's analysis, with the narrative computed from the same numbers as the tables."""
+def analysis_context(
+    *, agency: Agency, year: FiscalYear, strength: Decimal, improve: Decimal, history: ScoreHistory | None = None
+) -> dict:
+    """Seed 002's analysis, with the narrative computed from the same numbers as the tables.
+
+    history: a score history already read that holds the year (the report's score table), if any.
+    """
     result = (
         AssessmentResult.objects.filter(agency=agency, year=year)
-        .prefetch_related("indicator_scores__indicator__tool", "question_scores__question__tool", "tool_scores__tool")
+        .prefetch_related(
+            Prefetch("indicator_scores", queryset=IndicatorScore.objects.select_related("indicator__tool")),
+            Prefetch(
+                "question_scores",
+                queryset=QuestionScore.objects.select_related("question__tool", "question__indicator"),
+            ),
+        )
         .first()
     )
     bands = list(year.rating_bands.all())
@@ -235,12 +241,14 @@ def analysis_context(*, agency: Agency, year: FiscalYear, strength: Decimal, imp
         qs = [q for q in questions if q["tool"] == tool.code and q["score"] < improve]
         if rows or qs:
             by_tool.append({"code": tool.code, "name": tool.name, "indicators": rows, "questions": qs})
-    history = score_history(agency=agency, years=[year.be_year]).year(year.be_year)
+    scores = history.year(year.be_year) if history else None
+    if scores is None:
+        scores = score_history(agency=agency, years=[year.be_year]).year(year.be_year)
     return {
         "has_result": True,
         "overall": result.overall,
         "level_awarded": result.level_awarded,
-        "level_computed": history.level_computed if history else None,
+        "level_computed": scores.level_computed if scores else None,
         "bands": _bands_table(bands),
         "indicators": indicators,
         "highest": indicators[0] if indicators else None,
@@ -299,13 +307,19 @@ def report_context(*, report: Report) -> dict:
         "photo_pages": photo_pages if report.show_photos else [],
         "measure_count": len(measures),
     }
+    table = None
     if report.show_score_table or report.show_score_chart:
-        ctx["scores"] = _scores(agency, [measures_year.be_year - 1, measures_year.be_year])
+        table = score_history(agency=agency, years=[measures_year.be_year - 1, measures_year.be_year])
+        ctx["scores"] = _scores(table)
         if report.show_score_chart:
-            ctx["chart"] = _scores(agency, [])  # every year on record
+            ctx["chart"] = _scores(score_history(agency=agency))  # every year on record
     if kind == Kind.ANALYSIS:
         ctx["analysis"] = analysis_context(
-            agency=agency, year=year, strength=report.strength_threshold, improve=report.improve_threshold
+            agency=agency,
+            year=year,
+            strength=report.strength_threshold,
+            improve=report.improve_threshold,
+            history=table,
         )
     return ctx
 

@@ -151,12 +151,6 @@ def report_approve(*, access: Access, report: Report, user) -> Report:
     return report
 
 
-def report_publish(*, access: Access, report: Report, user) -> PublishedVersion:
-    """Store an immutable PDF/A-3b with the report's data attached, as the next version."""
-    report_publish_check(access=access, report=report)
-    return report_publish_render_and_store(report=report, user=user)
-
-
 def report_publish_render_and_store(*, report: Report, user, render=None) -> PublishedVersion:
     """Render the archival PDF (inline: a worker's job) and store it as the next version.
 

@@ -4,6 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 .venv/bin/python -m ruff check . || exit 1
+# The layer contract (pyproject.toml, [tool.importlinter]): no app imports an app above it.
+.venv/bin/lint-imports --no-cache || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -23,8 +23,8 @@ def _fast_passwords(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # Each test's data is rolled back, and with it the agencies' data versions, which key the
-    # page caches: an entry left by one test would be found by the next.
+    # Each test's data is rolled back, and with it the tokens that key the page caches
+    # (ita_portal/cache.py): an entry left by one test would be found by the next.
     from django.core.cache import cache
 
     cache.clear()
@@ -32,14 +32,14 @@ def _fast_passwords(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from reports.demo import demo_load_all
+    from demo.services import demo_load_all
 
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
         demo_load_all()
 
 
 def login(username: str) -> Client:
-    from reports.demo import DEMO_PASSWORD
+    from demo.services import DEMO_PASSWORD
 
     client = Client()
     assert client.login(username=username, password=DEMO_PASSWORD), username

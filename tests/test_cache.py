@@ -1,9 +1,12 @@
-"""The page caches (agencies/cache.py) never show data older than the database.
+"""The page caches (ita_portal/cache.py) never show data older than the database.
 
 Each scenario changes the agency's data in one of the ways the portal does (a model save from a
-service or the admin, a many-to-many change, a cascade delete, a bulk score import, a framework
-edit) after the pages were served and kept, then checks that every page (and every shared cached
-read) equals the same page computed afresh, and that the change was visible at all.
+service or the admin, a many-to-many change, a cascade delete, a bulk score import, a bulk write
+that bypasses signals, a framework edit) after the pages were served and kept, then checks that
+every page (and every shared cached read) equals the same page computed afresh, and that the
+change was visible at all. Each scenario runs twice: with the commit hooks run, as in production
+(tokens replaced after the commit), and without (a test case's transaction never commits: tokens
+replaced at the next read).
 """
 
 import io
@@ -12,12 +15,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from agencies.cache import agency_cached, agency_data_touch
-from agencies.models import Agency, Division
+from agencies.models import Agency, AgencyKind, Division
 from assessments import selectors as score_selectors
-from assessments.models import FiscalYear, Indicator, Issue
+from assessments.models import AssessmentResult, FiscalYear, Indicator, Issue, RatingBand
 from assessments.score_sheet import (
     COL_AGENCY,
     COL_CODE,
@@ -28,8 +31,13 @@ from assessments.score_sheet import (
     score_sheet_import,
 )
 from assessments.services import result_save
+from ita_portal import cache as page_cache
+from ita_portal.cache import agency_cached, agency_data_touch
+from ita_portal.models import CacheVersion
 from measures import selectors
 from measures.models import Activity, Measure, Progress, Status
+from reports.models import Kind, Report
+from reports.selectors import report_context
 
 from .conftest import login
 
@@ -55,7 +63,7 @@ def reads(username: str) -> dict:
     return {
         "pages": pages,
         "year_default": selectors.year_default(agency=agency),
-        "history": score_selectors.score_history(agency=agency),
+        "history": score_selectors.score_history_cached(agency=agency),
     }
 
 
@@ -139,6 +147,27 @@ def rename_issue():
     issue.save()
 
 
+def change_year_target():
+    year = FiscalYear.objects.get(be_year=2567)
+    year.target_score = Decimal("91")
+    year.save()
+
+
+def rename_bands():
+    with transaction.atomic():  # as the admin saves: the framework's token replaced once
+        for band in RatingBand.objects.filter(year__be_year=2567):
+            band.label = f"{band.label} (เกณฑ์ใหม่)"
+            band.save()
+
+
+def bulk_update_scores():
+    """A bulk write that bypasses signals names the agencies it changed itself."""
+    agency = Agency.objects.get(code=KSK)
+    with transaction.atomic():
+        AssessmentResult.objects.filter(agency=agency, year__be_year=2567).update(level_awarded="ไม่ผ่าน")
+        agency_data_touch(agency_ids=[agency.pk])
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "change",
@@ -150,15 +179,24 @@ def rename_issue():
         delete_measure,
         save_scores,
         import_score_sheet,
+        bulk_update_scores,
         rename_indicator,
         rename_issue,
+        change_year_target,
+        rename_bands,
     ],
 )
 @pytest.mark.parametrize("username", ["ksk-staff1", "ksk-coord"])
-def test_cached_pages_follow_every_change(change, username):
+@pytest.mark.parametrize("commit_hooks", [True, False], ids=["hooks-run", "no-hooks"])
+def test_cached_pages_follow_every_change(change, username, commit_hooks, django_capture_on_commit_callbacks):
     before = fresh(username)
     assert reads(username) == before  # now from the cache
-    change()
+    if commit_hooks:
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        assert not page_cache._take_pending(), "a token left to replace after the commit"
+    else:
+        change()
     after = reads(username)
     assert after == fresh(username), change.__name__
     assert after != before, f"{change.__name__} changed nothing the pages show"
@@ -172,9 +210,10 @@ def test_second_read_is_served_from_the_cache(django_assert_num_queries):
     assert agency_cached(agency=agency, key="k", compute=lambda: calls.append(1) or "v") == "v"
     assert calls == [1]
     agency_data_touch(agency_ids=[agency.pk])
-    agency.refresh_from_db()
     assert agency_cached(agency=agency, key="k", compute=lambda: calls.append(1) or "w") == "w"
     assert calls == [1, 1]
+    with django_assert_num_queries(0):  # the tokens kept on the agency until this process replaces one
+        assert agency_cached(agency=agency, key="k", compute=lambda: calls.append(1) or "x") == "w"
 
 
 @pytest.mark.django_db
@@ -191,6 +230,27 @@ def test_a_rolled_back_change_leaves_no_cached_trace():
     agency = Agency.objects.get(code=KSK)
     assert score_selectors.score_history(agency=agency) == before
     assert score_selectors.score_history(agency=agency).year(year.be_year).overall != Decimal("93.50")
+    assert score_selectors.score_history_cached(agency=agency) == before
+
+
+@pytest.mark.django_db
+def test_a_change_committed_after_a_rolled_back_savepoint_replaces_the_token(django_capture_on_commit_callbacks):
+    """Hooks registered inside a savepoint that rolls back are dropped; the next change's are not."""
+    agency = Agency.objects.get(code=KSK)
+    before = reads("ksk-coord")
+    token = CacheVersion.objects.filter(scope=agency.pk).values_list("token", flat=True).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                rename_division()
+                raise RuntimeError("rolled back")
+            change_progress()
+    assert not page_cache._take_pending()
+    assert CacheVersion.objects.get(scope=agency.pk).token != token
+    after = reads("ksk-coord")
+    assert after == fresh("ksk-coord")
+    assert after != before
+    assert "สำนักปลัด (เปลี่ยนชื่อ)" not in str(after)
 
 
 @pytest.mark.django_db
@@ -199,7 +259,7 @@ def test_each_change_draws_a_new_token():
     tokens = set()
     for _ in range(5):
         agency_data_touch(agency_ids=[agency.pk])
-        tokens.add(Agency.objects.get(pk=agency.pk).data_version)
+        tokens.add(CacheVersion.objects.get(scope=agency.pk).token)
     assert len(tokens) == 5
 
 
@@ -216,3 +276,93 @@ def test_score_page_kept_whole_shows_a_change_at_once_and_keeps_roles_apart():
     save_scores()
     assert "93.50" in coord.get(url).content.decode()
     assert "93.50" in exec_.get(url).content.decode()
+
+
+def _writes(queries: list[dict], table: str = "") -> list[str]:
+    """The statements that wrote (to `table`, if named), in order."""
+    return [
+        q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE")) and f'"{table}' in q["sql"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_framework_edit_writes_the_same_whatever_the_number_of_agencies(django_capture_on_commit_callbacks):
+    def edit(name: str) -> list[dict]:
+        indicator = Indicator.objects.get(year__be_year=2568, number=1)
+        with CaptureQueriesContext(connection) as ctx:
+            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():  # as the admin saves
+                indicator.name = name
+                indicator.save()
+        return ctx.captured_queries
+
+    agencies = Agency.objects.count()
+    few = edit("การปฏิบัติหน้าที่ (ก่อน)")
+    new = Agency.objects.bulk_create(
+        Agency(code=f"cache-{i:02d}", kind=AgencyKind.SAO, name=f"อบต.ทดสอบ {i}") for i in range(50)
+    )
+    assert Agency.objects.count() == agencies + 50
+    kept = agency_cached(agency=new[0], key="k", compute=lambda: "before")
+    many = edit("การปฏิบัติหน้าที่ (หลัง)")
+
+    assert len(_writes(many)) == len(_writes(few)) == 2  # the indicator and one token
+    assert [sql.split()[0] for sql in _writes(many)].count("UPDATE") == 1  # the indicator itself
+    assert len(_writes(many, "ita_portal_cacheversion")) == 1
+    assert not _writes(many, "agencies_agency")
+    assert kept == "before"
+    agency = Agency.objects.get(pk=new[0].pk)
+    assert agency_cached(agency=agency, key="k", compute=lambda: "after") == "after"
+
+
+@pytest.mark.django_db
+def test_a_progress_save_with_photos_replaces_the_token_once_after_the_commit(django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_progress import form, jpeg_with_gps
+
+    measure = _measure()
+    client = login("ksk-staff1")
+    photos = {
+        f"photo-{i}-image": SimpleUploadedFile(f"IMG_{i}.JPG", jpeg_with_gps((800, 600)), content_type="image/jpeg")
+        for i in range(2)
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        with django_capture_on_commit_callbacks(execute=True):
+            r = client.post(f"/a/{KSK}/measures/{measure.pk}/progress/six_month/", form(**photos))
+            during = list(ctx.captured_queries)  # the request, its transaction committed; hooks not run yet
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert Progress.objects.get(measure=measure, activity=None, round="six_month").photos.count() == 2
+
+    queries = [q["sql"] for q in ctx.captured_queries]
+    token_writes = [i for i, sql in enumerate(queries) if sql.startswith('INSERT INTO "ita_portal_cacheversion"')]
+    assert len(token_writes) == 1  # one statement for the whole save
+    assert not _writes(during, "ita_portal_cacheversion")  # none inside the transaction
+    assert not _writes(ctx.captured_queries, "agencies_agency")  # the agency row is never locked
+    photo_rows = [i for i, sql in enumerate(queries) if sql.startswith('INSERT INTO "measures_evidencephoto"')]
+    assert len(photo_rows) == 2 and token_writes[0] > max(photo_rows)
+
+
+class _NoCache:
+    def __getattr__(self, name):
+        raise AssertionError(f"a report read the page cache ({name})")
+
+
+@pytest.mark.django_db
+def test_reports_never_read_through_the_cache(monkeypatch):
+    """A bulk write that names no agency (QuerySet.update) leaves the kept score page as it was;
+    a report built right after shows the change: it read the database, not the cache."""
+    coord = login("ksk-coord")
+    url = f"/a/{KSK}/?year=2567"
+    assert "12.34" not in coord.get(url).content.decode()  # the score page, now kept
+    agency = Agency.objects.get(code=KSK)
+    AssessmentResult.objects.filter(agency=agency, year__be_year=2567).update(overall=Decimal("12.34"))
+    assert "12.34" not in coord.get(url).content.decode()  # served from the cache, as kept
+
+    monkeypatch.setattr(page_cache, "cache", _NoCache())
+    year = FiscalYear.objects.get(be_year=2567)
+    for kind in (Kind.ANNUAL, Kind.ANALYSIS):
+        report = Report(agency=agency, year=year, kind=kind, show_score_table=True, show_score_chart=True)
+        ctx = report_context(report=report)
+        chart = {y["be_year"]: y["overall"] for y in ctx["chart"]["years"]}
+        assert chart[2567] == Decimal("12.34"), kind
+        if kind == Kind.ANALYSIS:
+            assert ctx["analysis"]["overall"] == Decimal("12.34")

@@ -8,8 +8,8 @@ from django.apps import apps
 
 from agencies.models import Agency
 from assessments.models import AssessmentResult, QuestionScore
+from demo.services import demo_load_all
 from measures.models import Measure, Progress
-from reports.demo import demo_load_all
 
 CODES = {"khao-samo-khon", "nong-bua-ban", "takhram-en", "pak-kran", "ubon-pao"}
 # Extraction damage: a consonant then a space then SARA AA (lost SARA AM), tone mark before a vowel.

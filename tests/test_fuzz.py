@@ -418,6 +418,8 @@ def test_query_strings(db, year, round, kind, page, typ, province):
         (coord, f"/a/{KSK}/workbook/"),
         (oversight, "/oversight/"),
         (oversight, "/oversight/ranking/"),
+        (oversight, "/oversight/download/ranking.csv"),
+        (oversight, "/oversight/download/areas.xlsx"),
     ]:
         assert c.get(f"{url}?{q}").status_code in (200, 404), url
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from reports.demo import DEMO_PASSWORD
+from demo.services import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 KSK = "khao-samo-khon"

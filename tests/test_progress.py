@@ -2,12 +2,17 @@
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from agencies.access import access_for
+from measures import services
 from measures.models import Measure, Progress
+from measures.rules import BUDGET_NOT_NEGATIVE, UNABLE_NEEDS_REASON
 
 from .conftest import login
 
@@ -88,7 +93,7 @@ def test_staff_record_six_month_progress_with_photo(measure):
     [
         ({"completed_on": "31/03/2024"}, "ดูเหมือนเป็นปี ค.ศ."),
         ({"completed_on": ""}, "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ"),
-        ({"status": "unable", "completed_on": ""}, "กรุณาระบุเหตุที่ไม่สามารถดำเนินการได้"),
+        ({"status": "unable", "completed_on": ""}, "สถานะ “ไม่สามารถดำเนินการได้” ต้องระบุเหตุที่ดำเนินการไม่ได้"),
         ({"link-0-url": "javascript:alert(1)"}, "URL"),
         ({"budget_spent": "-5"}, "งบประมาณต้องไม่ติดลบ"),
     ],
@@ -124,3 +129,29 @@ def test_second_conflicting_save_is_refused_first_kept(measure):
     assert "ระบบจึงไม่บันทึกทับ" in r2.content.decode()
     p.refresh_from_db()
     assert (p.output, p.version) == ("งานของคนแรก", 2)
+
+
+def test_a_reason_left_after_the_status_changed_is_dropped(measure):
+    c = login("ksk-staff1")
+    r = c.post(url(measure), form(unable_reason="no_budget", unable_note="ไม่ได้รับจัดสรร"))
+    assert r.status_code == 302
+    p = Progress.objects.get(measure=measure, activity=None, round="six_month")
+    assert (p.status, p.unable_reason, p.unable_note) == ("done", "", "")
+
+
+def test_the_service_refuses_what_the_form_refuses(measure):
+    """progress_save applies the same rules (measures/rules.py), field by field, whoever calls it."""
+    user = User.objects.get(username="ksk-staff1")
+    access = access_for(user, measure.agency)
+    with pytest.raises(services.ServiceError) as refused:
+        services.progress_save(
+            access=access,
+            measure=measure,
+            activity=None,
+            round="six_month",
+            data={"status": "unable", "budget_spent": Decimal("-1")},
+            expected_version=None,
+            user=user,
+        )
+    assert refused.value.fields == {"unable_reason": UNABLE_NEEDS_REASON, "budget_spent": BUDGET_NOT_NEGATIVE}
+    assert not Progress.objects.filter(measure=measure, round="six_month").exists()

@@ -2,15 +2,19 @@
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agencies.models import Division
-from assessments.models import AssessmentResult, FiscalYear, Indicator
+from agencies.models import Agency, Division
+from assessments.models import AssessmentResult, FiscalYear, Indicator, Question, QuestionScore, Tool
 from assessments.services import result_save
-from measures.models import Activity, Measure, Progress
+from measures.models import Activity, EvidencePhoto, Measure, Progress
+from reports.selectors import report_context, report_get_or_default
 
 from .conftest import login
+from .test_progress import form as progress_form
+from .test_progress import jpeg_with_gps
 
 KSK = "khao-samo-khon"
 
@@ -74,3 +78,89 @@ def test_fixed_query_count(user, url):
     assert cold == changed, f"{url}: {cold} queries before, {changed} after adding data"
     assert warm == warm_after, f"{url}: {warm} queries from the cache before, {warm_after} after"
     assert warm < cold < 25
+
+
+# --- writes and reports: exact counts ----------------------------------------------------------
+
+
+def progress_url(measure) -> str:
+    return f"/a/{KSK}/measures/{measure.pk}/progress/six_month/"
+
+
+def photo_upload(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_with_gps(size=(400, 300)), content_type="image/jpeg")
+
+
+@pytest.mark.django_db
+def test_progress_save_queries(django_assert_num_queries, django_capture_on_commit_callbacks):
+    """Session, user, access (3), the measure with its divisions and activities (3), then the
+    writes: the entry and its history, the photo and its history, and the cache token after the
+    commit. Saving again reads the stored entry under lock and counts its photos."""
+    measure = Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
+    client = login("ksk-staff1")
+    client.get(progress_url(measure))  # warm what is not ours (content types)
+    with django_assert_num_queries(16), django_capture_on_commit_callbacks(execute=True):
+        r = client.post(progress_url(measure), progress_form(**{"photo-0-image": photo_upload("a.jpg")}))
+    assert r.status_code == 302
+    with django_assert_num_queries(17), django_capture_on_commit_callbacks(execute=True):
+        r = client.post(progress_url(measure), progress_form(version="1", **{"photo-0-image": photo_upload("b.jpg")}))
+    assert r.status_code == 302
+    progress = Progress.objects.get(measure=measure, activity=None, round="six_month")
+    assert (progress.version, progress.photos.count()) == (2, 2)
+
+
+def grow_report(agency, year, round: str, n: int) -> None:
+    """n more measures in a report: each with divisions, indicators, an activity, and progress
+    with a photo for the measure and for the activity."""
+    divisions = list(Division.objects.filter(agency=agency)[:2])
+    indicators = list(Indicator.objects.filter(year=year)[:2])
+    for i in range(n):
+        m = Measure.objects.create(agency=agency, year=year, order=1000 + Measure.objects.count(), title=f"เพิ่ม {i}")
+        m.divisions.set(divisions)
+        m.indicators.set(indicators)
+        a = Activity.objects.create(measure=m, title=f"กิจกรรม {i}")
+        a.divisions.set(divisions[:1])
+        for activity in (None, a):
+            p = Progress.objects.create(measure=m, activity=activity, round=round, status="in_progress")
+            EvidencePhoto.objects.create(progress=p, caption=f"ภาพ {i}")
+
+
+def grow_questions(result: AssessmentResult, n: int) -> None:
+    tool = Tool.objects.filter(year=result.year).first()
+    indicator = Indicator.objects.filter(year=result.year).first()
+    start = Question.objects.count()
+    for i in range(start, start + n):
+        q = Question.objects.create(year=result.year, tool=tool, indicator=indicator, code=f"Z{i}", text=f"ข้อ {i}")
+        QuestionScore.objects.create(result=result, question=q, score=50)
+
+
+# Measures (with divisions, indicators and their tools, activities and theirs, the round's progress
+# and its photos: 7), the plan, the score table's history (7) and the chart's (every year, 7).
+# The analysis adds the next year (its measures), the result with its indicator and question
+# scores (3), the year's bands and tools; its computed level comes from the table's history.
+REPORT_QUERIES = {"annual": 22, "six_month": 22, "analysis": 28}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "code, be_year, kind", [(KSK, 2567, "annual"), (KSK, 2567, "six_month"), ("takhram-en", 2565, "analysis")]
+)
+def test_report_context_queries_do_not_grow(code, be_year, kind, django_assert_num_queries):
+    agency, year = Agency.objects.get(code=code), FiscalYear.objects.get(be_year=be_year)
+    report = report_get_or_default(agency=agency, year=year, kind=kind)
+    report.show_photos = report.show_score_table = report.show_score_chart = True
+    measures_year = year if kind != "analysis" else FiscalYear.objects.get(be_year=be_year + 1)
+    round = "six_month" if kind == "six_month" else "annual"
+    result = AssessmentResult.objects.filter(agency=agency, year=year).first()
+    grow_report(agency, measures_year, round, 2)  # every prefetch has rows
+    with django_assert_num_queries(REPORT_QUERIES[kind]):
+        before = report_context(report=report)
+    grow_report(agency, measures_year, round, 20)
+    if result is not None:
+        grow_questions(result, 30)
+    with django_assert_num_queries(REPORT_QUERIES[kind]):
+        after = report_context(report=report)
+    assert after["measure_count"] == before["measure_count"] + 20
+    if kind == "analysis":
+        questions = [q for t in after["analysis"]["by_tool"] for q in t["questions"]]
+        assert sum(q["code"].startswith("Z") for q in questions) == 30  # scored 50: all to improve

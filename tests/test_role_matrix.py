@@ -416,14 +416,35 @@ CASES = [
         kwargs=lambda w: {**report_kw(w), "action": "delete-everything"},
         effect=report_state,
     ),
-    Case("reports:audit", get=AUDIT, post=AUDIT, kwargs=code),
+    Case("audit:log", get=AUDIT, post=AUDIT, kwargs=code),
     # national
     Case("national:score_sheet", get=NATIONAL, post=NATIONAL),
     Case("national:score_sheet_template", get=NATIONAL, post=NATIONAL),
     Case("national:score_sheet_export", get=NATIONAL, post=NATIONAL),
     Case("national:score_sheet_preview", get=NATIONAL, post=NATIONAL, kwargs=lambda w: {"token": "0123456789abcdef"}),
-    Case("reports:oversight", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY),
-    Case("reports:oversight_ranking", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY),
+    Case("oversight:summary", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY),
+    Case("oversight:ranking", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY),
+    Case(
+        "oversight:download",
+        id="oversight:download ranking.xlsx",
+        get=OVERSIGHT_ONLY,
+        post=OVERSIGHT_ONLY,
+        kwargs=lambda w: {"table": "ranking", "fmt": "xlsx"},
+    ),
+    Case(
+        "oversight:download",
+        id="oversight:download publications.csv",
+        get=OVERSIGHT_ONLY,
+        post=OVERSIGHT_ONLY,
+        kwargs=lambda w: {"table": "publications", "fmt": "csv"},
+    ),
+    Case(
+        "oversight:download",
+        id="oversight:download unknown",
+        get=policy(403, anonymous=LOGIN, oversight=404),
+        post=policy(403, anonymous=LOGIN, oversight=404),
+        kwargs=lambda w: {"table": "users", "fmt": "xlsx"},
+    ),
     Case("reports:public", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:embed", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:public_pdf", get=PUBLIC, post=PUBLIC, kwargs=report_kw),
@@ -657,14 +678,14 @@ def test_oversight_filters_stay_within_the_scope(world):
     the ลพบุรี office asking for อุบลราชธานี still sees only ลพบุรี."""
     ubon = Agency.objects.get(code="ubon-pao")
     c = client_for("oversight")
-    for name in ("reports:oversight", "reports:oversight_ranking"):
+    for name in ("oversight:summary", "oversight:ranking"):
         for query in ("", "?province=อุบลราชธานี", f"?province={ubon.province}&district={ubon.district}&kind=PAO"):
             r = c.get(reverse(name) + query)
             assert r.status_code == 200, (name, query)
             body = r.content.decode()
             assert ubon.name not in body and "ubon-pao" not in body, (name, query)
-    assert "เขาสมอคอน" in c.get(reverse("reports:oversight_ranking") + "?year=2567").content.decode()
-    assert client_for("coordinator").get(reverse("reports:oversight")).status_code == 403
+    assert "เขาสมอคอน" in c.get(reverse("oversight:ranking") + "?year=2567").content.decode()
+    assert client_for("coordinator").get(reverse("oversight:summary")).status_code == 403
 
 
 def test_workbook_import_never_reaches_another_agency(world):

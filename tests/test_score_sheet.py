@@ -32,8 +32,8 @@ from assessments.score_sheet import (
     COL_YEAR,
     NATIONAL_HEADERS,
     score_sheet_import,
-    write_csv,
 )
+from sheets.writing import write_csv
 
 from .conftest import login
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, Membership, OversightScope
 from assessments.models import AssessmentResult, FiscalYear, IndicatorScore
+from demo.synthetic import DEFAULT_PASSWORD, SYNTHETIC_MARK
 from measures.models import Measure, Progress
-from reports.management.commands.generate_synthetic import DEFAULT_PASSWORD, SYNTHETIC_MARK
 from reports.models import PublishedVersion, Report, State
 
 

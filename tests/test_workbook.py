@@ -21,7 +21,6 @@ from django.core.management.base import CommandError
 
 from agencies.models import Agency, Division
 from assessments.models import AssessmentResult, FiscalYear, IndicatorScore, Question, QuestionScore, ToolScore
-from assessments.score_sheet import ERROR, NEW, UNCHANGED, preview_lines
 from measures.models import Activity, Measure, Progress
 from measures.workbook import (
     DATA_SHEETS,
@@ -48,6 +47,7 @@ from measures.workbook import (
     workbook_export,
     workbook_import,
 )
+from sheets.preview import ERROR, NEW, UNCHANGED, preview_lines
 
 from .conftest import login
 
@@ -502,6 +502,19 @@ def test_unable_needs_a_reason(db):
     assert run(save(wb), dry_run=False).ok
     p = Progress.objects.get(measure__agency__code=KSK, measure__order=1, round="six_month")
     assert (p.status, p.unable_reason) == ("unable", "no_budget")
+
+
+def test_done_needs_a_completion_date_like_the_web_form(db):
+    """The same rule as the progress form (measures.rules): a row that says "done" anew gives a date;
+    a transcribed "done" without a date that the file leaves unchanged is kept."""
+    wb = load(export())
+    put(wb[SHEET_PROGRESS], 2, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: None})
+    expect_problem(save(wb), "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ")
+    put(wb[SHEET_PROGRESS], 2, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: "31/03/2567"})
+    assert run(save(wb), dry_run=False).ok
+    p = Progress.objects.get(measure__agency__code=KSK, measure__order=1, round="six_month")
+    Progress.objects.filter(pk=p.pk).update(completed_on=None)  # as a transcribed report has it
+    assert run(export(), dry_run=True).ok
 
 
 def test_blank_rows_skipped_hidden_rows_refused(db):

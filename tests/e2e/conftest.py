@@ -73,7 +73,7 @@ def live_server_plain_http():
 @pytest.fixture
 def portal(browser, live_server, settings):
     """The live server with the demo loaded, publishing run inline, the lockout on."""
-    from reports.demo import demo_load_all
+    from demo.services import demo_load_all
 
     demo_load_all()
     settings.AXES_ENABLED = True
@@ -104,7 +104,7 @@ class Session:
         return response
 
     def login(self, username: str, password: str | None = None):
-        from reports.demo import DEMO_PASSWORD
+        from demo.services import DEMO_PASSWORD
 
         self.goto("/login/")
         self.page.get_by_label("ชื่อผู้ใช้").fill(username)

@@ -26,6 +26,7 @@ NOT_SCANNED_HERE = {
     "measures:workbook_export": "an .xlsx file",
     "national:score_sheet_template": "an .xlsx file",
     "national:score_sheet_export": "an .xlsx or .csv file",
+    "oversight:download": "an .xlsx or .csv file",
     "reports:preview": "a PDF",
     "reports:public_pdf": "a PDF",
     "reports:public_pdf_version": "a PDF",
@@ -137,7 +138,7 @@ def focus_is_visible(page) -> bool:
 
 
 def test_progress_can_be_recorded_with_the_keyboard_alone(people):
-    from reports.demo import DEMO_PASSWORD
+    from demo.services import DEMO_PASSWORD
 
     person = people()
     page = person.page
@@ -177,7 +178,7 @@ def make_national_staff():
     """The national score sheets are for Django staff (no portal role): one such user."""
     from django.contrib.auth import get_user_model
 
-    from reports.demo import DEMO_PASSWORD
+    from demo.services import DEMO_PASSWORD
 
     get_user_model().objects.create_user("ita-admin", password=DEMO_PASSWORD, is_staff=True)
 

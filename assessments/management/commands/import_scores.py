@@ -8,7 +8,8 @@ then nothing is written.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.score_sheet import preview_lines, score_sheet_import
+from assessments.score_sheet import score_sheet_import
+from sheets.preview import preview_lines
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Agency
-from assessments.score_sheet import preview_lines
 from measures.workbook import workbook_import
+from sheets.preview import preview_lines
 
 
 class Command(BaseCommand):

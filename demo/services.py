@@ -1,7 +1,8 @@
 """Demo data: the five seed agencies, transcribed in fixtures/demo/*.json, and demo users.
 
 Loading is idempotent: each demo agency's measures, scores, plans and report layouts are
-replaced by the file's content; users and memberships are created once and kept.
+replaced by the file's content; users and memberships are created once and kept. Run by
+`manage.py load_demo` and by the tests' session setup (tests/conftest.py).
 """
 
 import datetime
@@ -17,8 +18,7 @@ from agencies.models import Agency, Division, Membership, OversightScope, Role
 from assessments.models import AssessmentResult, FiscalYear, Indicator, Issue, Question, Tool
 from assessments.services import result_save
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
-
-from .models import COLUMNS, Report
+from reports.models import COLUMNS, Report
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
 DEMO_PASSWORD = "ita-demo-2568"

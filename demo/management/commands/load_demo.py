@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reports.demo import DEMO_PASSWORD, demo_load_all
+from demo.services import DEMO_PASSWORD, demo_load_all
 
 
 class Command(BaseCommand):

@@ -4,6 +4,9 @@ Every figure is aggregated by the database (Count, Avg, window functions); Pytho
 the handful of rows those aggregates return. A page runs a fixed number of queries whatever the
 number of agencies. Synthetic agencies (generate_synthetic) are left out unless
 settings.OVERSIGHT_INCLUDE_SYNTHETIC is on (scale tests).
+
+The pass mark is the selected year's FiscalYear.target_score: who passes, which indicators are
+weak, and where the score distribution splits all follow it.
 """
 
 import datetime
@@ -23,24 +26,37 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, OversightScope
 from assessments.models import AssessmentResult, FiscalYear, IndicatorScore
+from reports.models import Kind, PublishedVersion, Report
 
-from .models import Kind, PublishedVersion, Report
-
-PASS_SCORE = Decimal("85")
 RANKING_PAGE_SIZE = 50
+# The national goal: at least this share (per cent) of agencies reach the year's target score.
+PASSING_SHARE_GOAL = Decimal("80")
 
-# Score bands for the distribution: (label, lower bound inclusive); the first band that holds wins.
-SCORE_BANDS = [
-    ("95–100", 95),
-    ("90–94.99", 90),
-    ("85–89.99", 85),
-    ("80–84.99", 80),
-    ("75–79.99", 75),
-    ("70–74.99", 70),
-    ("60–69.99", 60),
-    ("50–59.99", 50),
-    ("ต่ำกว่า 50", 0),
-]
+# Lower bounds of the distribution's score bands; the year's target is always one more bound,
+# so that the bands split exactly at the pass mark.
+BAND_FLOORS = (95, 90, 85, 80, 75, 70, 60, 50, 0)
+
+
+def mark(value: Decimal | int) -> str:
+    """A bound as people write it: 85, 87.5 → "87.50" only when it has a fraction."""
+    value = Decimal(value)
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def score_bands(*, target: Decimal) -> list[tuple[str, Decimal]]:
+    """(label, lower bound inclusive) from the highest band down; the first band that holds wins."""
+    floors = sorted({Decimal(f) for f in BAND_FLOORS} | {Decimal(target)}, reverse=True)
+    floors = [f for f in floors if 0 <= f <= 100]
+    bands = []
+    for i, low in enumerate(floors):
+        if i == 0:
+            label = f"{mark(low)}–100"
+        elif low == 0:
+            label = f"ต่ำกว่า {mark(floors[i - 1])}"
+        else:
+            label = f"{mark(low)}–{mark(floors[i - 1] - Decimal('0.01'))}"
+        bands.append((label, low))
+    return bands
 
 
 @dataclass(frozen=True)
@@ -98,13 +114,13 @@ def _db() -> str:
     return "replica" if "replica" in settings.DATABASES else "default"
 
 
-def _include_synthetic() -> bool:
+def include_synthetic() -> bool:
     return bool(getattr(settings, "OVERSIGHT_INCLUDE_SYNTHETIC", False))
 
 
 def agencies_in_scope(*, scope: Scope) -> QuerySet[Agency]:
     qs = Agency.objects.using(_db()).filter(scope.q)
-    if not _include_synthetic():
+    if not include_synthetic():
         qs = qs.filter(is_synthetic=False)
     return qs
 
@@ -130,6 +146,7 @@ class FilterChoices:
     years: list[int]
     provinces: list[str]
     districts: list[str]
+    all_provinces: bool = True  # the scope spans more than one province: "all provinces" is a choice
     kinds: list[tuple[str, str]] = field(default_factory=lambda: list(AgencyKind.choices))
 
 
@@ -144,18 +161,25 @@ def filters_parse(*, scope: Scope, params) -> tuple[Filters, FiscalYear, FilterC
     except (StopIteration, ValueError):
         raise Http404("ไม่พบปีงบประมาณ") from None
     in_scope = agencies_in_scope(scope=scope)
-    provinces = list(in_scope.order_by("province").values_list("province", flat=True).distinct())
+    # An agency without a province (or district) counts under "all", never as a blank choice.
+    present = list(in_scope.order_by("province").values_list("province", flat=True).distinct())
+    provinces = [p for p in present if p]
     province = params.get("province", "")
     if province not in provinces:
         province = ""
-    if len(provinces) == 1:
-        province = provinces[0]
+    if len(present) == 1:
+        province = present[0]
     districts = []
     district = ""
     if province:
-        districts = list(
-            in_scope.filter(province=province).order_by("district").values_list("district", flat=True).distinct()
-        )
+        districts = [
+            d
+            for d in in_scope.filter(province=province)
+            .order_by("district")
+            .values_list("district", flat=True)
+            .distinct()
+            if d
+        ]
         district = params.get("district", "")
         if district not in districts:
             district = ""
@@ -163,13 +187,16 @@ def filters_parse(*, scope: Scope, params) -> tuple[Filters, FiscalYear, FilterC
     if kind not in AgencyKind.values:
         kind = ""
     filters = Filters(be_year=year.be_year, province=province, district=district, kind=kind)
-    return filters, year, FilterChoices(years=[y.be_year for y in years], provinces=provinces, districts=districts)
+    choices = FilterChoices(
+        years=[y.be_year for y in years], provinces=provinces, districts=districts, all_provinces=len(present) > 1
+    )
+    return filters, year, choices
 
 
-def _bucket() -> Case:
+def _bucket(bands: list[tuple[str, Decimal]]) -> Case:
     return Case(
-        *(When(overall__gte=low, then=Value(i)) for i, (_, low) in enumerate(SCORE_BANDS)),
-        default=Value(len(SCORE_BANDS) - 1),
+        *(When(overall__gte=low, then=Value(i)) for i, (_, low) in enumerate(bands)),
+        default=Value(len(bands) - 1),
         output_field=IntegerField(),
     )
 
@@ -181,7 +208,8 @@ class Summary:
     mean: Decimal | None
     lowest: Decimal | None
     highest: Decimal | None
-    passing: int  # overall ≥ 85
+    target: Decimal  # the year's pass mark (FiscalYear.target_score)
+    passing: int  # overall ≥ target
     distribution: list[dict]
     levels: list[dict]
     indicators: list[dict]  # weakest first
@@ -189,6 +217,7 @@ class Summary:
     published_annual: int
     areas: list[dict]
     area_label: str
+    goal_share: Decimal = PASSING_SHARE_GOAL
     computed_at: datetime.datetime | None = None
     key: str = ""  # the cache key it was kept under, which also keys its rendered tables
 
@@ -207,6 +236,8 @@ def _share(part: int, whole: int) -> Decimal | None:
 
 def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
     """The group's figures for a year: 6 queries, whatever the number of agencies."""
+    target = year.target_score
+    bands = score_bands(target=target)
     results = AssessmentResult.objects.using(_db()).filter(
         _agency_in(scope, filters, "agency"), year=year, overall__isnull=False
     )
@@ -215,12 +246,18 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
         mean=Avg("overall"),
         lowest=Min("overall"),
         highest=Max("overall"),
-        passing=Count("id", filter=Q(overall__gte=PASS_SCORE)),
+        passing=Count("id", filter=Q(overall__gte=target)),
     )
-    buckets = dict(results.annotate(b=_bucket()).order_by().values_list("b").annotate(n=Count("id")))
+    buckets = dict(results.annotate(b=_bucket(bands)).order_by().values_list("b").annotate(n=Count("id")))
     distribution = [
-        {"label": label, "low": low, "count": buckets.get(i, 0), "share": _share(buckets.get(i, 0), agg["n"])}
-        for i, (label, low) in enumerate(SCORE_BANDS)
+        {
+            "label": label,
+            "low": low,
+            "below": low < target,
+            "count": buckets.get(i, 0),
+            "share": _share(buckets.get(i, 0), agg["n"]),
+        }
+        for i, (label, low) in enumerate(bands)
     ]
     by_level = results.order_by().values("level_awarded").annotate(n=Count("id"), low=Min("overall"))
     levels = [
@@ -233,6 +270,7 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
             "name": row["indicator__name"],
             "tool": row["indicator__tool__code"],
             "mean": row["mean"],
+            "mean_below": row["mean"] is not None and row["mean"] < target,
             "below": row["below"],
             "count": row["n"],
             "below_share": _share(row["below"], row["n"]),
@@ -241,7 +279,7 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
         .filter(_agency_in(scope, filters, "result__agency"), result__year=year)
         .order_by()
         .values("indicator__number", "indicator__name", "indicator__tool__code")
-        .annotate(mean=Avg("score"), below=Count("id", filter=Q(score__lt=PASS_SCORE)), n=Count("id"))
+        .annotate(mean=Avg("score"), below=Count("id", filter=Q(score__lt=target)), n=Count("id"))
         .order_by("mean", "indicator__number")
     ]
 
@@ -269,18 +307,20 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
         row[f"agency__{area_field}"]: row
         for row in results.order_by()
         .values(f"agency__{area_field}")
-        .annotate(n=Count("id"), mean=Avg("overall"), passing=Count("id", filter=Q(overall__gte=PASS_SCORE)))
+        .annotate(n=Count("id"), mean=Avg("overall"), passing=Count("id", filter=Q(overall__gte=target)))
     }
     areas = []
     for name in sorted(per_area):
         a, s = per_area[name], scores.get(name, {})
+        passing_share = _share(s.get("passing", 0), s.get("n", 0))
         areas.append(
             {
                 "name": name,
                 "agencies": a["agencies"],
                 "scored": s.get("n", 0),
                 "mean": s.get("mean"),
-                "passing_share": _share(s.get("passing", 0), s.get("n", 0)),
+                "passing_share": passing_share,
+                "short_of_goal": passing_share is not None and passing_share < PASSING_SHARE_GOAL,
                 "six": a["six"],
                 "annual": a["annual"],
                 "six_share": _share(a["six"], a["agencies"]),
@@ -293,6 +333,7 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
         mean=agg["mean"],
         lowest=agg["lowest"],
         highest=agg["highest"],
+        target=target,
         passing=agg["passing"],
         distribution=distribution,
         levels=levels,
@@ -304,13 +345,8 @@ def summary(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:
     )
 
 
-def ranking(*, scope: Scope, filters: Filters, year: FiscalYear, page: int | str | None) -> Page:
-    """Agencies ranked by overall score (ties share a rank), a page at a time: 3 queries.
-
-    Each row carries `six` and `annual`: whether the agency has published that report for the year
-    (one query for the page's agencies, not a subquery per ranked row).
-    """
-    qs = (
+def _ranking_queryset(scope: Scope, filters: Filters, year: FiscalYear) -> QuerySet[AssessmentResult]:
+    return (
         AssessmentResult.objects.using(_db())
         .filter(_agency_in(scope, filters, "agency"), year=year, overall__isnull=False)
         .select_related("agency")
@@ -327,29 +363,69 @@ def ranking(*, scope: Scope, filters: Filters, year: FiscalYear, page: int | str
         )
         .order_by("-overall", "agency__name", "id")
     )
-    result = Paginator(qs, RANKING_PAGE_SIZE).get_page(page)
-    rows = list(result.object_list)
-    published = set(
+
+
+def _published(agencies: Q, year: FiscalYear) -> set[tuple[int, str]]:
+    """(agency id, kind) of the six-month and annual reports published for the year: 1 query."""
+    return set(
         PublishedVersion.objects.using(_db())
-        .filter(
-            report__agency_id__in=[r.agency_id for r in rows],
-            report__year=year,
-            report__kind__in=[Kind.SIX_MONTH, Kind.ANNUAL],
-        )
+        .filter(agencies, report__year=year, report__kind__in=[Kind.SIX_MONTH, Kind.ANNUAL])
         .order_by()
         .values_list("report__agency_id", "report__kind")
         .distinct()
     )
+
+
+def _mark(rows: list[AssessmentResult], year: FiscalYear, published: set[tuple[int, str]]) -> None:
     for r in rows:
+        r.below = r.overall < year.target_score
         r.six = (r.agency_id, Kind.SIX_MONTH) in published
         r.annual = (r.agency_id, Kind.ANNUAL) in published
+
+
+def ranking(*, scope: Scope, filters: Filters, year: FiscalYear, page: int | str | None) -> Page:
+    """Agencies ranked by overall score (ties share a rank), a page at a time: 3 queries.
+
+    Each row carries `six` and `annual`: whether the agency has published that report for the year
+    (one query for the page's agencies, not a subquery per ranked row), and `below`: whether its
+    score is under the year's target.
+    """
+    result = Paginator(_ranking_queryset(scope, filters, year), RANKING_PAGE_SIZE).get_page(page)
+    rows = list(result.object_list)
+    _mark(rows, year, _published(Q(report__agency_id__in=[r.agency_id for r in rows]), year))
     result.object_list = rows
     return result
 
 
+def ranking_rows(*, scope: Scope, filters: Filters, year: FiscalYear) -> list[AssessmentResult]:
+    """Every ranked row at once, marked as ranking() marks a page's (the downloads): 2 queries."""
+    rows = list(_ranking_queryset(scope, filters, year))
+    _mark(rows, year, _published(_agency_in(scope, filters, "report__agency"), year))
+    return rows
+
+
+@dataclass(frozen=True)
+class Publication:
+    agency: Agency
+    six: bool  # has published its six-month report for the year
+    annual: bool  # has published its annual report for the year
+
+
+def publications(*, scope: Scope, filters: Filters, year: FiscalYear) -> list[Publication]:
+    """Every agency of the scope and filters, scored or not, and which of the year's reports it
+    has published, by province, district and name: 2 queries."""
+    agencies = agencies_filtered(scope=scope, filters=filters).order_by("province", "district", "name", "id")
+    published = _published(_agency_in(scope, filters, "report__agency"), year)
+    return [
+        Publication(agency=a, six=(a.id, Kind.SIX_MONTH) in published, annual=(a.id, Kind.ANNUAL) in published)
+        for a in agencies.only("id", "code", "name", "kind", "district", "province")
+    ]
+
+
 def _cache_key(kind: str, *, scope: Scope, filters: Filters, year: FiscalYear, extra: str = "") -> str:
-    raw = f"{scope.key}|{filters}|{year.pk}|{_include_synthetic()}" + (f"|{extra}" if extra else "")
-    return f"oversight:{kind}:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    # v2: the objects of oversight.selectors (formerly reports.oversight), which carry the target.
+    raw = f"{scope.key}|{filters}|{year.pk}|{year.target_score}|{include_synthetic()}" + (f"|{extra}" if extra else "")
+    return f"oversight:{kind}:v2:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def summary_cached(*, scope: Scope, filters: Filters, year: FiscalYear) -> Summary:

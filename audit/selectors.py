@@ -1,33 +1,28 @@
-"""The agency's audit trail: who changed what, when, from django-simple-history records.
+"""Reads for the agency's audit trail: who changed what, when, from django-simple-history records.
 
-One page lists, newest first, every historical record of the agency's objects (the agency,
-divisions, memberships and roles, plans, measures, activities, progress, photos, links, scores,
-reports and their state changes) and every published version. The list is one UNION query,
-paginated; the page's rows are then read with one query per kind of record, their previous
-versions with one more, and the names they refer to with one per related table: a fixed number
-of queries per page whatever the size of the history.
+Every historical record of the agency's objects (the agency, divisions, memberships and roles,
+plans, measures, activities, progress, photos, links, scores, reports and their state changes) and
+every published version, newest first. The list is one UNION query, paginated; a page's rows are
+then read with one query per kind of record, their previous versions with one more, and the names
+they refer to with one per related table: a fixed number of queries per page whatever the size of
+the history.
 
-It lives in `reports` because it reads every app's models (apps depend one way:
-reports → measures → assessments → agencies). Only coordinators and executives may read it.
+It is a top app because it reads every app's models (apps depend one way:
+audit, reports → measures → assessments → agencies).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import F, IntegerField, Subquery, Value
-from django.shortcuts import render
 from simple_history.utils import get_m2m_reverse_field_name
 
-from agencies.access import Access, with_access
 from agencies.models import Agency, Division, Membership
 from assessments.models import AssessmentResult, IndicatorScore, QuestionScore, ToolScore
 from ita_portal import thai
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress, Round
-
-from .models import Kind, PublishedVersion, Report
+from reports.models import Kind, PublishedVersion, Report
 
 PAGE_SIZE = 50
 ACTIONS = {"+": "สร้าง", "~": "แก้ไข", "-": "ลบ"}
@@ -274,7 +269,7 @@ def _want_diff_names(key: str, rec, prev, names: _Names) -> None:
                     names.want(f.related_model, pk)
 
 
-def entries_for_page(rows) -> list[Entry]:
+def audit_entries_for_page(rows) -> list[Entry]:
     """Turn a page of (row id, date, source index) into readable entries."""
     from assessments.models import FiscalYear
 
@@ -361,24 +356,3 @@ def _who(user) -> str:
         return "ระบบ"
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
-
-
-@with_access
-def audit_log(request, access: Access):
-    if not (access.can_manage or access.can_approve):
-        raise PermissionDenied("เฉพาะผู้ประสานงาน ITA และผู้บริหารของหน่วยงานเท่านั้นที่ดูประวัติการแก้ไขได้")
-    only = request.GET.get("type") or None
-    if only not in BY_KEY:
-        only = None
-    paginator = Paginator(audit_entries(access.agency, only=only), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "reports/audit_log.html",
-        {
-            "page": page,
-            "entries": entries_for_page(list(page.object_list)),
-            "sources": [(s.key, s.label) for s in SOURCES],
-            "only": only or "",
-        },
-    )

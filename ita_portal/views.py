@@ -1,0 +1,20 @@
+"""Project-level pages: the landing page sends each user to where their work is.
+
+It lives here, above every app, because it names pages of several apps (a lower app must not
+name a higher one's URLs).
+"""
+
+from django.shortcuts import redirect, render
+
+from agencies import selectors
+
+
+def home(request):
+    oversight = request.user.oversight_scopes.exists()
+    if oversight and not request.user.memberships.exists():
+        # Oversight users read many agencies: their page is the group's overview.
+        return redirect("oversight:summary")
+    agencies = selectors.agencies_for_user(user=request.user)
+    if len(agencies) == 1 and not oversight:
+        return redirect("measures:dashboard", code=agencies[0].code)
+    return render(request, "home.html", {"agencies": agencies, "oversight_nav": oversight})

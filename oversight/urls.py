@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "oversight"
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("download/<slug:table>.<slug:fmt>", views.download, name="download"),
+]

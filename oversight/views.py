@@ -1,0 +1,67 @@
+"""Oversight pages: a province, a district or the country at a glance, for one fiscal year."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from . import exports, selectors
+
+
+def _common(request):
+    scope = selectors.scope_for_user(user=request.user)
+    filters, year, choices = selectors.filters_parse(scope=scope, params=request.GET)
+    return scope, filters, year, choices
+
+
+def summary(request):
+    scope, filters, year, choices = _common(request)
+    data = selectors.summary_cached(scope=scope, filters=filters, year=year)
+    return render(
+        request,
+        "oversight/summary.html",
+        {
+            "scope": scope,
+            "filters": filters,
+            "year": year,
+            "choices": choices,
+            "s": data,
+            "cache_minutes": max(1, settings.OVERSIGHT_CACHE_SECONDS // 60),
+            # The rendered tables are kept as long as the summary they show (0: not at all).
+            "cache_seconds": settings.OVERSIGHT_CACHE_SECONDS if data.key else 0,
+            "oversight_nav": True,
+            "include_synthetic": selectors.include_synthetic(),
+        },
+    )
+
+
+def ranking(request):
+    scope, filters, year, choices = _common(request)
+    page = selectors.ranking_cached(scope=scope, filters=filters, year=year, page=request.GET.get("page"))
+    return render(
+        request,
+        "oversight/ranking.html",
+        {
+            "scope": scope,
+            "filters": filters,
+            "year": year,
+            "choices": choices,
+            "page": page,
+            "target": year.target_score,
+            "oversight_nav": True,
+            "include_synthetic": selectors.include_synthetic(),
+        },
+    )
+
+
+def download(request, table: str, fmt: str):
+    """A table of the pages as .xlsx or .csv, for the same scope and filters."""
+    scope, filters, year, _choices = _common(request)
+    try:
+        content, filename, content_type = exports.table_export(
+            table=table, fmt=fmt, scope=scope, filters=filters, year=year
+        )
+    except KeyError:
+        raise Http404("ไม่พบตารางที่ขอดาวน์โหลด") from None
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
