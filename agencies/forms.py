@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
 from .models import Division, Membership, Role
 
@@ -10,15 +10,26 @@ class DivisionForm(forms.Form):
 
 
 class MemberForm(forms.ModelForm):
+    email = forms.EmailField(
+        label="อีเมล",
+        required=False,
+        help_text="ใช้รับลิงก์ตั้งรหัสผ่านใหม่ (ลืมรหัสผ่าน) และการแจ้งเตือน",
+    )
+
     class Meta:
         model = Membership
-        fields = ["role", "position", "divisions"]
+        fields = ["email", "role", "position", "divisions"]
         widgets = {"divisions": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, agency, **kwargs):
+    def __init__(self, *args, agency, email_locked: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["divisions"].queryset = Division.objects.for_agency(agency)
         self.fields["divisions"].help_text = "ใช้กับเจ้าหน้าที่กอง/สำนักเท่านั้น"
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+        if email_locked:  # an account that reaches beyond this agency: its owner sets it
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = f"{email_locked} ผู้ใช้แก้ไขอีเมลเองได้ที่หน้า “บัญชีของฉัน”"
 
     def clean(self):
         data = super().clean()
@@ -31,6 +42,11 @@ class NewMemberForm(MemberForm):
     username = forms.CharField(label="ชื่อผู้ใช้", max_length=150)
     first_name = forms.CharField(label="ชื่อ", max_length=150)
     last_name = forms.CharField(label="นามสกุล", max_length=150, required=False)
+    email = forms.EmailField(
+        label="อีเมล",
+        required=False,
+        help_text="สำหรับผู้ใช้ใหม่: ใช้รับลิงก์ตั้งรหัสผ่านใหม่และการแจ้งเตือน (ผู้ใช้เดิมคงอีเมลเดิมไว้)",
+    )
     password = forms.CharField(
         label="รหัสผ่านเริ่มต้น",
         widget=forms.PasswordInput,
@@ -39,7 +55,7 @@ class NewMemberForm(MemberForm):
     )
 
     class Meta(MemberForm.Meta):
-        fields = ["username", "first_name", "last_name", "password", "role", "position", "divisions"]
+        fields = ["username", "first_name", "last_name", "email", "password", "role", "position", "divisions"]
 
     def clean(self):
         data = super().clean()
@@ -50,7 +66,32 @@ class NewMemberForm(MemberForm):
                 self.add_error("password", "กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่")
             else:
                 try:
-                    validate_password(data["password"])
+                    candidate = get_user_model()(
+                        username=username,
+                        first_name=data.get("first_name", ""),
+                        last_name=data.get("last_name", ""),
+                        email=data.get("email", ""),
+                    )
+                    validate_password(data["password"], candidate)
                 except forms.ValidationError as exc:
                     self.add_error("password", exc)
+        return data
+
+
+class TemporaryPasswordForm(forms.Form):
+    """A coordinator's temporary password for a member; the rules are checked by the service."""
+
+    password1 = forms.CharField(
+        label="รหัสผ่านชั่วคราว",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="ยืนยันรหัสผ่านชั่วคราว", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "รหัสผ่านทั้งสองช่องไม่ตรงกัน")
         return data

@@ -134,3 +134,41 @@ class OversightScope(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AccountEvent(models.Model):
+    """Something done to a user's account (sign-in, password, e-mail): who, what, when.
+
+    Shown on the agency's audit page. A coordinator's action is recorded under the coordinator's
+    agency; a user's own (a changed password, a reset from an e-mailed link) once under each
+    agency the user belongs to at the time.
+    """
+
+    class Action(models.TextChoices):
+        EMAIL_CHANGED = "email_changed", "เปลี่ยนอีเมล"
+        PASSWORD_SET = "password_set", "ผู้ประสานงานตั้งรหัสผ่านชั่วคราว"
+        PASSWORD_CHANGED = "password_changed", "เปลี่ยนรหัสผ่าน"
+        PASSWORD_RESET = "password_reset", "ตั้งรหัสผ่านใหม่จากลิงก์ในอีเมล"
+        UNLOCKED = "unlocked", "ปลดล็อกการเข้าสู่ระบบ"
+        CONTACT_CHANGED = "contact_changed", "เปลี่ยนช่องทางรับการแจ้งเตือน"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="account_events"
+    )
+    username = models.CharField("ชื่อผู้ใช้", max_length=150)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="account_events", verbose_name="หน่วยงาน"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField("การกระทำ", max_length=30, choices=Action.choices)
+    note = models.CharField("หมายเหตุ", max_length=300, blank=True)
+    created_at = models.DateTimeField("เวลา", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "เหตุการณ์บัญชีผู้ใช้"
+        verbose_name_plural = "เหตุการณ์บัญชีผู้ใช้"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.get_action_display()}"

@@ -1,4 +1,7 @@
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Agency
 
@@ -21,3 +24,14 @@ def agencies_for_user(*, user) -> list[Agency]:
         q |= part
     seen = {a.id for a in own}
     return own + [a for a in Agency.objects.real().filter(q).order_by("province", "name") if a.id not in seen]
+
+
+def locked_usernames(*, usernames) -> set[str]:
+    """Which of these users django-axes is locking out now (from any address)."""
+    qs = AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cooloff = settings.AXES_COOLOFF_TIME
+    if cooloff is not None:
+        qs = qs.filter(attempt_time__gte=timezone.now() - cooloff)
+    return set(qs.values_list("username", flat=True))

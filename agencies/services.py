@@ -81,13 +81,19 @@ def member_create(
     role: str,
     position: str,
     divisions: Iterable[Division],
+    email: str = "",
 ) -> Membership:
+    """A new member; a new user too unless the user name exists (an existing user keeps their e-mail)."""
     access.require_manage()
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(
-            username=username, password=password, first_name=first_name, last_name=last_name
+            username=username,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            email=User.objects.normalize_email((email or "").strip()),
         )
     elif Membership.objects.filter(user=user, agency=access.agency).exists():
         raise ServiceError("ผู้ใช้นี้เป็นสมาชิกของหน่วยงานอยู่แล้ว")
@@ -107,14 +113,26 @@ def member_set_divisions(*, membership: Membership, role: str, divisions: Iterab
 
 @transaction.atomic
 def member_update(
-    *, access: Access, membership: Membership, role: str, position: str, divisions: Iterable[Division]
+    *,
+    access: Access,
+    membership: Membership,
+    role: str,
+    position: str,
+    divisions: Iterable[Division],
+    email: str | None = None,
+    actor=None,
 ) -> Membership:
+    """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set)."""
+    from .services_accounts import member_email_set
+
     access.require_manage()
     _keep_a_coordinator(membership=membership, new_role=role)
     membership.role = role
     membership.position = position
     membership.save()
     member_set_divisions(membership=membership, role=role, divisions=divisions)
+    if email is not None:
+        member_email_set(access=access, membership=membership, email=email, actor=actor)
     return membership
 
 

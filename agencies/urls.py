@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_accounts
 
 app_name = "agencies"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("members/new/", views.member_edit, name="member_create"),
     path("members/<int:pk>/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("members/<int:pk>/password/", views_accounts.member_password, name="member_password"),
+    path("members/<int:pk>/unlock/", views_accounts.member_unlock_view, name="member_unlock"),
 ]

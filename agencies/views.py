@@ -6,6 +6,7 @@ from . import services
 from .access import Access, with_access
 from .forms import DivisionForm, MemberForm, NewMemberForm
 from .models import Division, Membership
+from .services_accounts import account_reaches_beyond
 
 
 @with_access
@@ -50,7 +51,8 @@ def members(request, access: Access):
         .prefetch_related("divisions")
         .order_by("role", "user__username")
     )
-    return render(request, "agencies/members.html", {"members": items})
+    locked = selectors.locked_usernames(usernames=[m.user.username for m in items])
+    return render(request, "agencies/members.html", {"members": items, "locked": locked})
 
 
 @with_access
@@ -58,7 +60,8 @@ def member_edit(request, access: Access, pk: int | None = None):
     access.require_manage()
     membership = get_object_or_404(Membership, pk=pk, agency=access.agency) if pk else None
     form_class = MemberForm if membership else NewMemberForm
-    form = form_class(request.POST or None, instance=membership, agency=access.agency)
+    email_locked = account_reaches_beyond(membership=membership) if membership else ""
+    form = form_class(request.POST or None, instance=membership, agency=access.agency, email_locked=email_locked)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -69,6 +72,8 @@ def member_edit(request, access: Access, pk: int | None = None):
                     role=data["role"],
                     position=data["position"],
                     divisions=data["divisions"],
+                    email=None if email_locked else data["email"],
+                    actor=request.user,
                 )
             else:
                 services.member_create(
@@ -80,6 +85,7 @@ def member_edit(request, access: Access, pk: int | None = None):
                     role=data["role"],
                     position=data["position"],
                     divisions=data["divisions"],
+                    email=data["email"],
                 )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "agencies",
     "assessments",
     "measures",
+    "notifications",
+    "accounts",
     "reports",
     "oversight",
     "audit",
@@ -135,12 +137,45 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Django's four checks, with Thai messages and help texts (ita_portal/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ita_portal.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "ita_portal.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "ita_portal.passwords.CommonPasswordValidator"},
+    {"NAME": "ita_portal.passwords.NumericPasswordValidator"},
 ]
+# A password-reset link works this long (and once: it dies when the password changes).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "24")) * 3600
+
+# E-mail: Django's mail API, used only by the outbox sender (notifications/delivery.py); web
+# requests queue messages, never send. EMAIL_BACKEND is a dotted path or smtp | file | console.
+# Development (DEBUG) defaults to files in var/mail/ (one per message) so a newcomer can read
+# the password-reset mail there; production defaults to SMTP.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or ("file" if DEBUG else "smtp")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(EMAIL_BACKEND, EMAIL_BACKEND)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "var" / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ITA Portal <no-reply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# LINE Messaging API (push messages with each agency's channel access token). The base URL is a
+# setting so that tests point it at a fake server on 127.0.0.1. (LINE Notify closed in 2025.)
+LINE_API_BASE = os.environ.get("LINE_API_BASE", "https://api.line.me").rstrip("/")
+LINE_TIMEOUT = int(os.environ.get("LINE_TIMEOUT", "10"))
+# The outbox gives up on a message after this many failed sends (about a day with the delays of
+# notifications/delivery.py: 1, 5, 30 min, 2 h, then every 6 h); the coordinator can resend it.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", "ไทย")]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", project_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("national/", include("assessments.urls_national")),
     path("a/<slug:code>/", include("agencies.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("a/<slug:code>/", include("measures.urls")),
     path("a/<slug:code>/", include("audit.urls")),
     path("oversight/", include("oversight.urls")),
+    path("a/<slug:code>/", include("notifications.urls")),
     path("", include("reports.urls")),
 ]
 

@@ -19,11 +19,13 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
-from agencies.models import Agency, Division, Membership
+from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
 from measures.models import Activity, EvidencePhoto, Measure, Plan, Progress
+from notifications.models import LineChannel, OutboundMessage
 from reports.models import PublishedVersion, RenderJob, Report, State
 
 A = "khao-samo-khon"
@@ -164,6 +166,23 @@ def report_kw(w):
     return {"code": A, "be_year": 2567, "kind": "annual"}
 
 
+def failed_message() -> OutboundMessage:
+    """A message of agency A that the sender gave up on (the coordinator may resend it)."""
+    message, _ = OutboundMessage.objects.get_or_create(
+        subject="ส่งไม่สำเร็จทดสอบสิทธิ์",
+        defaults={
+            "recipient": get_user_model().objects.get(username="ksk-viewer"),
+            "agency": Agency.objects.get(code=A),
+            "channel": "email",
+            "address": "viewer@example.org",
+            "body": "ข้อความ",
+            "status": OutboundMessage.Status.FAILED,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    return message
+
+
 def set_report_state(state):
     def setup(w):
         Report.objects.filter(pk=w.report.pk).update(state=state)
@@ -228,6 +247,73 @@ CASES = [
         post=MANAGE,
         kwargs=lambda w: {"code": A, "pk": w.viewer_membership.pk},
         effect=lambda w: Membership.objects.filter(pk=w.viewer_membership.pk).exists(),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "agencies:member_password",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=lambda w: {"code": A, "pk": w.viewer_membership.pk},
+        data=lambda w: {"password1": "a-Long-pass-2567", "password2": "a-Long-pass-2567"},
+        effect=lambda w: get_user_model().objects.get(pk=w.viewer_membership.user_id).password,
+        writers=COORDINATOR,
+    ),
+    Case(
+        "agencies:member_unlock",
+        get=POST_ONLY,
+        post=MANAGE,
+        kwargs=lambda w: {"code": A, "pk": w.viewer_membership.pk},
+        effect=lambda w: AccountEvent.objects.filter(user_id=w.viewer_membership.user_id, action="unlocked").count(),
+        writers=COORDINATOR,
+    ),
+    # accounts: one's own account, and the password views (reset ones open to all)
+    Case(
+        "my_account",
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w: {"email": "matrix@example.org", "channel": "email"},
+        effect=lambda w: get_user_model().objects.filter(email="matrix@example.org").count(),
+        writers=frozenset(ROLES) - {"anonymous"},
+    ),
+    Case("password_change", get=SIGNED_IN, post=SIGNED_IN),
+    # Django's "done" pages are templates that answer POST with 405.
+    Case("password_change_done", get=SIGNED_IN, post=POST_ONLY),
+    Case(
+        "password_reset",
+        get=PUBLIC,
+        post=PUBLIC,
+        data=lambda w: {"email": "ksk-viewer@example.org"},
+        setup=lambda w: get_user_model().objects.filter(username="ksk-viewer").update(email="ksk-viewer@example.org"),
+        # Anyone may ask: the link goes to the account's own e-mail, queued in the outbox.
+        effect=lambda w: OutboundMessage.objects.filter(recipient__username="ksk-viewer").count(),
+        writers=frozenset(ROLES),
+    ),
+    Case("password_reset_done", get=PUBLIC, post=policy(405)),
+    Case(
+        "password_reset_confirm",
+        get=PUBLIC,
+        post=PUBLIC,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+        data=lambda w: {"new_password1": "a-Long-pass-2567", "new_password2": "a-Long-pass-2567"},
+    ),
+    Case("password_reset_complete", get=PUBLIC, post=policy(405)),
+    # notifications: the agency's outbox and LINE account, coordinators only
+    Case("notifications:outbox", get=MANAGE, post=MANAGE, kwargs=code),
+    Case(
+        "notifications:retry",
+        get=POST_ONLY,
+        post=MANAGE,
+        kwargs=lambda w: {"code": A, "pk": failed_message().pk},
+        effect=lambda w: OutboundMessage.objects.get(subject="ส่งไม่สำเร็จทดสอบสิทธิ์").status,
+        writers=COORDINATOR,
+    ),
+    Case(
+        "notifications:line_channel",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        data=lambda w: {"access_token": "matrix-token"},
+        effect=lambda w: LineChannel.objects.filter(agency__code=A).exists(),
         writers=COORDINATOR,
     ),
     # assessments
@@ -454,6 +540,10 @@ CASES = [
 # Views anyone may open without signing in (everything else is denied by LoginRequiredMiddleware).
 PUBLIC_VIEWS = {
     "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     "reports:public",
     "reports:embed",
     "reports:public_pdf",
