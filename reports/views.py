@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -5,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +18,8 @@ from assessments.models import FiscalYear
 from . import selectors, services
 from .forms import ReportLayoutForm
 from .models import Kind, PublishedVersion, RenderJob, Report
+
+WORKER_NOTICE_AFTER = timedelta(seconds=60)
 
 
 def _report(access: Access, be_year: int, kind: str) -> Report:
@@ -97,7 +102,11 @@ def report_preview(request, access: Access, be_year: int, kind: str):
             return redirect("reports:preview", code=access.agency.code, be_year=be_year, kind=kind)
     else:
         job = latest
-    response = render(request, "reports/report_rendering.html", {"report": report, "job": job}, status=202)
+    # Queued a minute and no worker has taken it: most likely none is running (scripts/worker.sh).
+    unclaimed = job.state == RenderJob.JobState.QUEUED and timezone.now() - job.created_at > WORKER_NOTICE_AFTER
+    response = render(
+        request, "reports/report_rendering.html", {"report": report, "job": job, "unclaimed": unclaimed}, status=202
+    )
     if job.is_active:
         response["Refresh"] = "3"
     response["Cache-Control"] = "no-store"
