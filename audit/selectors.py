@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import F, IntegerField, Subquery, Value
 from simple_history.utils import get_m2m_reverse_field_name
 
-from agencies.models import Agency, Division, Membership
+from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, IndicatorScore, QuestionScore, ToolScore
 from ita_portal import thai
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress, Round
@@ -34,7 +34,7 @@ SKIP_FIELDS = {"version", "updated_at", "updated_by", "print_image", "uploaded_a
 class Source:
     key: str
     label: str
-    model: type[models.Model] | None  # None: published versions (not a history table)
+    model: type[models.Model] | None  # None: published versions and account events (not history tables)
 
 
 SOURCES = [
@@ -53,6 +53,7 @@ SOURCES = [
     Source("question_score", "คะแนนรายข้อคำถาม", QuestionScore),
     Source("report", "รายงาน", Report),
     Source("published", "รายงานที่เผยแพร่", None),
+    Source("account", "บัญชีผู้ใช้ (รหัสผ่าน อีเมล การปลดล็อก)", None),
 ]
 BY_KEY = {s.key: s for s in SOURCES}
 
@@ -78,6 +79,7 @@ def _history_querysets(agency: Agency) -> dict[str, models.QuerySet]:
         "question_score": QuestionScore.history.filter(result_id__in=Subquery(result_ids)),
         "report": Report.history.filter(agency_id=agency.id),
         "published": PublishedVersion.objects.filter(report__agency_id=agency.id),
+        "account": AccountEvent.objects.filter(agency_id=agency.id),
     }
 
 
@@ -89,6 +91,8 @@ def audit_entries(agency: Agency, *, only: str | None = None):
             continue
         if key == "published":
             qs = qs.annotate(hid=F("id"), hdate=F("published_at"))
+        elif key == "account":
+            qs = qs.annotate(hid=F("id"), hdate=F("created_at"))
         else:
             qs = qs.annotate(hid=F("history_id"), hdate=F("history_date"))
         qs = qs.annotate(src=Value(i, output_field=IntegerField())).order_by()
@@ -286,6 +290,10 @@ def audit_entries_for_page(rows) -> list[Entry]:
             for v in qs:
                 records[(key, v.id)] = v
             continue
+        if key == "account":
+            for e in AccountEvent.objects.filter(id__in=ids).select_related("actor", "user"):
+                records[(key, e.id)] = e
+            continue
         model = BY_KEY[key].model
         history_model = model.history.model
         m2m = [_m2m_accessor(history_model, f) for f in getattr(history_model, "_history_m2m_fields", [])]
@@ -330,6 +338,18 @@ def audit_entries_for_page(rows) -> list[Entry]:
                     kind=BY_KEY[key].label,
                     item=f"{rec.report.get_kind_display()} ปี {rec.report.year.be_year} ฉบับที่ {rec.version}",
                     note=f"SHA-256 {rec.sha256}",
+                )
+            )
+            continue
+        if key == "account":
+            entries.append(
+                Entry(
+                    when=rec.created_at,
+                    who=_who(rec.actor),
+                    action=rec.get_action_display(),
+                    kind=BY_KEY[key].label,
+                    item=_who(rec.user) if rec.user else rec.username,
+                    note=rec.note,
                 )
             )
             continue

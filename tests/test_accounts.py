@@ -271,3 +271,22 @@ def test_another_agencys_members_are_404_to_a_coordinator():
         url = reverse(name, kwargs={"code": KSK, "pk": foreign.pk})
         assert c.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 404
     assert not AccountEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_account_events_are_on_the_agencys_audit_page():
+    member = Membership.objects.get(agency__code=KSK, user__username="ksk-exec")
+    c = login("ksk-coord")
+    c.post(
+        reverse("agencies:member_password", kwargs={"code": KSK, "pk": member.pk}),
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    c.post(reverse("agencies:member_unlock", kwargs={"code": KSK, "pk": member.pk}))
+    audit = login("ksk-viewer").get("/a/pak-kran/audit/")  # another agency's page: not theirs
+    assert audit.status_code in (403, 404)
+    r = signed_in("ksk-exec").get(f"/a/{KSK}/audit/?type=account")
+    rows = [(e.action, e.who, e.item) for e in r.context["entries"]]
+    assert [a for a, _, _ in rows] == ["ปลดล็อกการเข้าสู่ระบบ", "ผู้ประสานงานตั้งรหัสผ่านชั่วคราว"]
+    assert all("ksk-coord" in who and "ksk-exec" in item for _, who, item in rows)
+    pkr = signed_in("pkr-coord").get("/a/pak-kran/audit/?type=account")
+    assert list(pkr.context["entries"]) == []
