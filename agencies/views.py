@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import selectors, services
 from .access import Access, with_access
 from .forms import DivisionForm, MemberForm, NewMemberForm
 from .models import Division, Membership

@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import AccountEvent, Agency, Membership
+from demo.services import DEMO_PASSWORD
 from notifications.delivery import ERASED, outbox_deliver_due
 from notifications.models import Channel, ContactPreference, OutboundMessage
-from reports.demo import DEMO_PASSWORD
 
 from .conftest import login
 

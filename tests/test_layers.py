@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Rank of each app (higher = further up). Shared helpers are below every app.
-RANK = {"sheets": -1, "agencies": 0, "assessments": 1, "measures": 2}
+RANK = {"sheets": -1, "agencies": 0, "notifications": 0.5, "assessments": 1, "measures": 2}
 TOP = 3  # reports, oversight, audit, demo and the project's own views
 # URL namespace → the app that owns it.
 NAMESPACE_OWNER = {
@@ -24,6 +24,7 @@ NAMESPACE_OWNER = {
     "assessments": "assessments",
     "national": "assessments",
     "measures": "measures",
+    "notifications": "notifications",
 }
 URL_NAME = re.compile(r"""(?:\{%\s*url\s+|reverse(?:_lazy)?\(\s*|redirect\(\s*)["']([a-z_]+):([a-z_]+)["']""")
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('agencies', '0004_accountevent'),
+        ('agencies', '0005_accountevent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0003_agency_data_version'),
+        ('agencies', '0004_remove_agency_data_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
