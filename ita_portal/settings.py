@@ -63,9 +63,12 @@ INSTALLED_APPS = [
     "oversight",
     "audit",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so its one log line per request times the whole stack (ops/middleware.py).
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -218,6 +221,8 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# Probes of the load balancer and the deploy speak plain HTTP to the app port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY") else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -269,12 +274,20 @@ OVERSIGHT_CACHE_SECONDS = int(os.environ.get("OVERSIGHT_CACHE_SECONDS", "300"))
 # Cache for the page reads (ita_portal/cache.py) and oversight summaries. Each process keeps its
 # own unless REDIS_URL names a Redis that all app servers share (fewer misses with many workers).
 # Either is correct: page entries are keyed by version tokens read from the database.
+# An unreachable Redis is an empty cache (ops/cache.py): pages are computed afresh, not 500; after
+# a failure Redis is left alone for CACHE_RETRY_SECONDS, and the outage logged once a minute.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ops.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "ita",
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+                "RETRY_SECONDS": float(os.environ.get("CACHE_RETRY_SECONDS", "5")),
+                "LOG_SECONDS": 60,
+            },
         }
     }
 else:
@@ -285,23 +298,37 @@ else:
 # Shared object storage for media and PDFs when several app servers and workers run:
 # S3-compatible (AWS S3, MinIO, Ceph, Cloudflare R2…) via django-storages, on when
 # AWS_STORAGE_BUCKET_NAME is set. Credentials come from the environment, never from here.
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES["default"] = {
+# Every stored file (photos and their print copies, published PDFs, the draft cache, uploads
+# waiting for import) is read and written through Django's storage API only; the renderer reads
+# photos with storage.open() too (reports/rendering.py), so nothing needs a local path.
+
+
+def s3_storage(env=os.environ) -> dict:
+    """The STORAGES entry for an S3-compatible bucket named by the environment (tests call it too)."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "bucket_name": env["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": env.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("AWS_S3_REGION_NAME") or None,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
-            "location": os.environ.get("AWS_LOCATION", ""),
+            "location": env.get("AWS_LOCATION", ""),
         },
     }
 
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = s3_storage()
+
+# Logs go to stderr (gunicorn, systemd or the container collect them). `ita.request` writes one
+# JSON line per request (ops/middleware.py: route, agency code, user id, status, duration in ms);
+# REQUEST_LOG=0 turns it off.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"ita.request": {"level": "INFO" if envbool("REQUEST_LOG", True) else "WARNING"}},
 }

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -19,9 +18,8 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("a/<slug:code>/", include("notifications.urls")),
     path("", include("reports.urls")),
+    path("", include("ops.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No MEDIA_URL route, not even with DEBUG: stored files (a folder or a bucket) are read through
+# the access-checked views with the storage API only.

@@ -1,21 +1,26 @@
 """Pure rendering: a report context (plain data) in, PDF bytes out. No database access here.
 
-WeasyPrint gets only the bundled Sarabun fonts and the project's own files: the URL fetcher
-refuses every other URL (network, file://, data:), so text typed by users can never make the
-renderer read the file system or the network.
+WeasyPrint gets only the bundled Sarabun fonts and the report's own evidence photos: the URL
+fetcher refuses every other URL (network, file://, data:), so text typed by users can never make
+the renderer read the file system or the network. Photos are named by their storage name under a
+private scheme (`ita-media:evidence/…`) and read with the storage API (a local folder or an
+S3-compatible bucket alike): a PDF never carries a server path.
 """
 
 import copy
 import logging
+import mimetypes
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import weasyprint
 from django.conf import settings
+from django.core.files.storage import storages
 from django.template.loader import render_to_string
 from pythainlp.util import arabic_digit_to_thai_digit
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import thai_text_layer
 
@@ -32,23 +37,45 @@ class ReportRenderError(Exception):
     pass
 
 
-def _allowed_roots() -> list[Path]:
-    return [Path(settings.SARABUN_DIR).resolve(), Path(settings.MEDIA_ROOT).resolve()]
+MEDIA_SCHEME = "ita-media"
+
+
+def media_uri(name: str) -> str:
+    """The renderer's URL of a stored file: its storage name, never a path on this server."""
+    return f"{MEDIA_SCHEME}:{quote(name)}"
 
 
 class ProjectFilesFetcher(URLFetcher):
-    """Fetch only files under the font directory and MEDIA_ROOT; refuse everything else."""
+    """Fetch the bundled fonts (file:// under SARABUN_DIR) and the stored files named in
+    `media_names` (ita-media:<storage name>, read with the storage API); refuse everything else."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, media_names=(), **kwargs):
         super().__init__(allowed_protocols={"file"}, allow_redirects=False, **kwargs)
+        self.media_names = frozenset(media_names)
+        self._storage = None
 
     def fetch(self, url, headers=None):
+        if url.startswith(MEDIA_SCHEME + ":"):
+            return self._stored(url)
         if not url.startswith("file://"):
             raise ValueError(f"refused: {url[:80]}")
         path = Path(url[len("file://") :].split("?")[0]).resolve()
-        if not any(path.is_relative_to(root) for root in _allowed_roots()) or not path.is_file():
+        if not path.is_relative_to(Path(settings.SARABUN_DIR).resolve()) or not path.is_file():
             raise ValueError(f"refused: {url[:80]}")
         return super().fetch(path.as_uri(), headers)
+
+    def _stored(self, url: str) -> URLFetcherResponse:
+        name = unquote(url[len(MEDIA_SCHEME) + 1 :])
+        if name not in self.media_names:
+            raise ValueError(f"refused: {url[:80]}")
+        if self._storage is None:
+            # A storage object of this render's own: renders run in a forked child (reports/tasks.py),
+            # which must not share the parent's connections to an object store.
+            self._storage = storages.create_storage(storages.backends["default"])
+        with self._storage.open(name, "rb") as fh:
+            data = fh.read()
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
 
 def _font_css() -> str:
@@ -73,7 +100,7 @@ def render_html(context: dict) -> str:
     ctx = copy.deepcopy(context)
     for page in ctx.get("photo_pages", []):
         for photo in page["photos"]:
-            photo["uri"] = Path(photo["path"]).as_uri() if photo.get("path") else ""
+            photo["uri"] = media_uri(photo["name"]) if photo.get("name") else ""
     ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
     html = render_to_string("reports/report.html", ctx)
     if ctx["report"]["thai_digits"]:
@@ -119,7 +146,8 @@ def render_pdf(context: dict, *, archival: bool = False, attachments: list[tuple
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = weasyprint.HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=ProjectFilesFetcher())
+        photos = [p["name"] for page in context.get("photo_pages", []) for p in page["photos"] if p.get("name")]
+        document = weasyprint.HTML(string=html, url_fetcher=ProjectFilesFetcher(media_names=photos))
         font_config = FontConfiguration()
         options = {"stylesheets": _stylesheets(context, font_config), "font_config": font_config}
         if archival:

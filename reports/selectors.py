@@ -78,7 +78,7 @@ def _row(measure: Measure, activity: Activity | None, progress: Progress | None,
 
 def _photo(photo) -> dict:
     image = photo.print_image or photo.image
-    return {"path": image.path if image else "", "caption": photo.caption}
+    return {"name": image.name if image else "", "caption": photo.caption}
 
 
 def _measures(agency: Agency, year: FiscalYear, round: str):

@@ -73,11 +73,11 @@ def test_staff_record_six_month_progress_with_photo(measure):
     assert p.updated_by.username == "ksk-staff1"
     photo = p.photos.get()
     assert photo.caption == "ประชุมชี้แจงเจ้าหน้าที่"
-    with Image.open(photo.image.path) as img:
+    with photo.image.open("rb") as fh, Image.open(fh) as img:
         assert img.format == "JPEG"
         assert img.size == (1200, 1600)  # EXIF orientation applied, then downscaled
         assert not img.getexif()  # no GPS, no metadata at all
-    with Image.open(photo.print_image.path) as img:
+    with photo.print_image.open("rb") as fh, Image.open(fh) as img:
         assert max(img.size) == 440  # the PDF's copy: ≤ 150 dpi at 7.5 cm
     assert p.links.get().url == "https://www.khaosamokhon.go.th/"
     # The detail page shows it, in พ.ศ.

@@ -139,6 +139,28 @@ def test_user_text_is_escaped_and_never_fetched(tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_photos_reach_the_pdf_through_the_storage_api_and_no_server_path(monkeypatch, settings):
+    """The renderer asks for each photo by its storage name; the PDF names no file of the server."""
+    from .test_storage_s3 import palat_measure, pdf_all_bytes, pdf_images, upload_photo
+
+    photo = upload_photo(palat_measure(), "ภาพผ่านที่เก็บไฟล์")
+    fetched = []
+    original = rendering.ProjectFilesFetcher.fetch
+    monkeypatch.setattr(
+        rendering.ProjectFilesFetcher,
+        "fetch",
+        lambda self, url, headers=None: fetched.append(url) or original(self, url, headers),
+    )
+    pdf = render("khao-samo-khon", 2567, "annual")
+    assert f"ita-media:{photo.print_image.name}" in fetched
+    assert all(url.startswith("ita-media:") or "Sarabun" in url for url in fetched), fetched
+    assert (440, 330) in pdf_images(pdf)
+    everything = pdf_all_bytes(pdf)
+    for server_path in (str(settings.MEDIA_ROOT), str(settings.BASE_DIR), "file://"):
+        assert server_path.encode() not in everything, server_path
+
+
+@pytest.mark.django_db
 def test_unchanged_report_is_served_from_storage(monkeypatch):
     report = report_get_or_default(
         agency=Agency.objects.get(code="pak-kran"), year=FiscalYear.objects.get(be_year=2567), kind="annual"

@@ -535,6 +535,9 @@ CASES = [
     Case("reports:embed", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:public_pdf", get=PUBLIC, post=PUBLIC, kwargs=report_kw),
     Case("reports:public_pdf_version", get=PUBLIC, post=PUBLIC, kwargs=lambda w: {**report_kw(w), "version": 1}),
+    # ops: probes for load balancers and deploys, GET/HEAD only
+    Case("ops:healthz", get=PUBLIC, post=policy(405)),
+    Case("ops:readyz", get=PUBLIC, post=policy(405)),
 ]
 
 # Views anyone may open without signing in (everything else is denied by LoginRequiredMiddleware).
@@ -548,6 +551,8 @@ PUBLIC_VIEWS = {
     "reports:embed",
     "reports:public_pdf",
     "reports:public_pdf_version",
+    "ops:healthz",
+    "ops:readyz",
     "admin:login",
 }
 

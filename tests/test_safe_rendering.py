@@ -4,7 +4,7 @@ Every free-text field of Measure, Activity, Progress, Plan, Report, EvidencePhot
 divisions and the agency, the awarded level and the analysis remedies, which reach the report
 too) gets its own hostile payload: <img src="http://127.0.0.1:…">, file:///etc/passwd, a data: URI
 and CSS url()/@import. The PDF shows each one as text, and the renderer fetches nothing but the
-bundled fonts and files under MEDIA_ROOT; the web pages escape them. Then the URL fetcher alone,
+bundled fonts and the report's own stored photos; the web pages escape them. Then the URL fetcher alone,
 given raw hostile HTML (as if escaping had failed), still reaches neither the network nor a file
 outside the project's own.
 """
@@ -136,7 +136,7 @@ def test_every_free_text_field_is_text_in_the_pdf_and_never_fetched(hostile_agen
     assert not missing, f"fields not in the PDF: {missing}"
     assert "<imgsrc=" in text  # printed as text, not interpreted
     assert "root:x:0:0" not in text
-    allowed = (settings.SARABUN_DIR.resolve().as_uri(), settings.MEDIA_ROOT.resolve().as_uri())
+    allowed = (settings.SARABUN_DIR.as_uri(), rendering.MEDIA_SCHEME + ":")
     assert fetched and all(url.startswith(allowed) for url in fetched), fetched
 
 
@@ -215,12 +215,15 @@ class Listener:
 @pytest.mark.slow
 def test_the_fetcher_alone_holds_against_raw_hostile_html(settings, tmp_path):
     """Escaping aside: raw HTML and CSS naming the network, /etc/passwd, data: URIs, a path that
-    climbs out of MEDIA_ROOT and a symlink in MEDIA_ROOT to /etc/passwd — nothing is read."""
+    climbs out of MEDIA_ROOT, a symlink in MEDIA_ROOT to /etc/passwd, and stored files by the
+    renderer's own scheme that are not the report's photos — nothing is read."""
     import weasyprint
 
     media = settings.MEDIA_ROOT
-    media.mkdir(parents=True, exist_ok=True)
+    (media / "evidence").mkdir(parents=True, exist_ok=True)
     (media / "evil.png").symlink_to("/etc/passwd")
+    (media / "evidence" / "evil.jpg").symlink_to("/etc/passwd")
+    stored = rendering.MEDIA_SCHEME
     listener = Listener()
     net = f"http://127.0.0.1:{listener.port}"
     html = f"""<html><head>
@@ -231,17 +234,20 @@ def test_the_fetcher_alone_holds_against_raw_hostile_html(settings, tmp_path):
     <body><p>text</p>
     <img src="{net}/i.png"><img src="file:///etc/passwd"><img src="data:image/png;base64,iVBORw0KGgo=">
     <img src="{media.as_uri()}/../../../../etc/passwd"><img src="evil.png"><img src="{(media / "evil.png").as_uri()}">
+    <img src="{stored}:evidence/evil.jpg"><img src="{stored}:../../../../etc/passwd"><img src="{stored}:/etc/passwd">
+    <img src="{stored}:evidence/ok.jpg/../evil.jpg"><img src="{stored}:evidence%2Fevil.jpg">
     <object data="{net}/o.svg"></object><embed src="file:///etc/passwd">
     <a rel="attachment" href="{net}/att.txt">a</a><a rel="attachment" href="file:///etc/passwd">b</a>
     <svg width="10" height="10"><image href="{net}/s.png" width="10" height="10"/></svg>
     <iframe src="{net}/frame"></iframe>
     </body></html>"""
     try:
-        fetcher = rendering.ProjectFilesFetcher()
+        fetcher = rendering.ProjectFilesFetcher(media_names={"evidence/ok.jpg"})
         pdf = weasyprint.HTML(string=html, base_url=str(media), url_fetcher=fetcher).write_pdf()
     finally:
         listener.close()
     assert listener.hits == 0
+    assert fetcher._storage is None  # no stored file was even opened: none is the report's photo
     assert b"root:x:0:0" not in pdf
     assert fitz.open(stream=pdf, filetype="pdf").embfile_count() == 0
 
