@@ -420,7 +420,14 @@ def scenario(a: str, b: str, bucket, media: Path) -> None:
 
     workers = {w.rsplit("-", 1)[0] for r in DBTaskResult.objects.all() for w in r.worker_ids}
     check(len(workers) == 2, f"expected both workers to render, saw {sorted(workers)}")
-    print(f"            renders by {len(workers)} worker processes: {DBTaskResult.objects.count()} tasks", flush=True)
+    jobs = RenderJob.objects.filter(agency__code__in=[code for code, _ in others], purpose="preview")
+    took = sorted(round((j.finished_at - j.started_at).total_seconds(), 2) for j in jobs)
+    check(len(took) == len(others), f"expected {len(others)} render jobs, found {len(took)}")
+    print(
+        f"            renders by {len(workers)} worker processes: {DBTaskResult.objects.count()} tasks; "
+        f"the four drafts took {', '.join(f'{x:.2f}' for x in took)} s each",
+        flush=True,
+    )
 
     leftovers = [str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()]
     check(not leftovers, f"files written to MEDIA_ROOT instead of the bucket: {leftovers[:5]}")
