@@ -17,7 +17,7 @@ must stay empty. Then:
   4. four more agencies' drafts are asked for through A and B in turn: both workers render;
 and after each change the cached pages (score page, my work, measure list, public list) are the
 same on A and B and show the change. Prints timings; every process it started is stopped and the
-database dropped on exit, whatever happens.
+database dropped on exit, whatever happens (the logs are kept only when the check fails).
 """
 
 import hashlib
@@ -27,6 +27,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -487,7 +488,7 @@ def main() -> int:
     env.pop("TASKS_BACKEND", None)
     (scratch / "media").mkdir()
     os.environ.update(env)
-    print(f"== several servers, one truth (logs in {scratch}) ==", flush=True)
+    print(f"== several servers, one truth (logs in {scratch}, kept if the check fails) ==", flush=True)
     ok = False
     try:
         t0 = time.perf_counter()
@@ -549,7 +550,9 @@ def main() -> int:
             redis_flush()
         except Exception as exc:  # noqa: BLE001 - cleaning up: report, do not mask the real error
             print(f"  clean-up: {type(exc).__name__}: {exc}", flush=True)
-        if not ok:
+        if ok:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
             for log in sorted(scratch.glob("*.log")):
                 tail = log.read_text(errors="replace").splitlines()[-15:]
                 print(f"--- {log.name} (last lines)\n" + "\n".join(tail), flush=True)
