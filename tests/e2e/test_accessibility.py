@@ -32,6 +32,8 @@ NOT_SCANNED_HERE = {
     "reports:preview": "a PDF",
     "reports:public_pdf": "a PDF",
     "reports:public_pdf_version": "a PDF",
+    "ops:healthz": "plain text for probes",
+    "ops:readyz": "plain text for probes",
     "measures:workbook_preview": "test_upload_previews_pass_axe",
     "national:score_sheet_preview": "test_upload_previews_pass_axe",
 }
