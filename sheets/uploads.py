@@ -1,7 +1,7 @@
 """The upload between the two steps of a web import (upload → preview → confirm or cancel).
 
-The file is kept in Django's default storage (imports/<uuid>.<ext>, shared by every app server
-when MEDIA_ROOT is shared), its token in the user's session with what it is for (``kind`` and
+The file is kept in Django's default storage (imports/<uuid>.<ext>, shared by every app server:
+the bucket, or a shared MEDIA_ROOT), its token in the user's session with what it is for (``kind`` and
 e.g. the agency); it is deleted once confirmed or cancelled, and uploads left behind are purged
 after a day. The size limit is checked here before a file is stored, and again by the reader.
 """
