@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
-from .models import Division, Membership, Role
+from .models import Agency, Division, Membership, Role
 
 
 class DivisionForm(forms.Form):
@@ -95,3 +95,19 @@ class TemporaryPasswordForm(forms.Form):
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", "รหัสผ่านทั้งสองช่องไม่ตรงกัน")
         return data
+
+
+class AgencyProfileForm(forms.ModelForm):
+    """Only validates; agencies.services.agency_profile_update writes."""
+
+    website = forms.URLField(
+        label="เว็บไซต์", required=False, assume_scheme="https", help_text="เช่น https://www.example.go.th"
+    )
+
+    class Meta:
+        model = Agency
+        fields = ["kind", "name", "district", "province", "phone", "email", "website"]
+        help_texts = {
+            "district": "ชื่ออำเภอ ไม่ต้องพิมพ์คำว่า “อำเภอ”",
+            "province": "ชื่อจังหวัด ไม่ต้องพิมพ์คำว่า “จังหวัด” (ใช้จัดกลุ่มในหน้ากำกับดูแลของจังหวัด)",
+        }

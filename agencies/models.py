@@ -38,6 +38,8 @@ class Agency(models.Model):
     district = models.CharField("อำเภอ", max_length=100, blank=True)
     province = models.CharField("จังหวัด", max_length=100, blank=True, db_index=True)
     website = models.URLField("เว็บไซต์", blank=True)
+    phone = models.CharField("โทรศัพท์ติดต่อ", max_length=50, blank=True)
+    email = models.EmailField("อีเมลติดต่อ", blank=True)
     is_synthetic = models.BooleanField("ข้อมูลสังเคราะห์", default=False)
 
     objects = AgencyQuerySet.as_manager()

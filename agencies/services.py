@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .access import Access
-from .models import Division, Membership, Role
+from .models import Agency, Division, Membership, Role
 
 
 class ServiceError(Exception):
@@ -148,3 +148,30 @@ def _keep_a_coordinator(*, membership: Membership, new_role: str | None) -> None
         others = Membership.objects.filter(agency=membership.agency, role=Role.COORDINATOR).exclude(pk=membership.pk)
         if not others.exists():
             raise ServiceError("หน่วยงานต้องมีผู้ประสานงาน ITA อย่างน้อยหนึ่งคน")
+
+
+PROFILE_FIELDS = ("kind", "name", "district", "province", "phone", "email", "website")
+
+
+@transaction.atomic
+def agency_profile_update(*, access: Access, data: dict) -> Agency:
+    """The coordinator's edit of the agency's profile (type, name, อำเภอ, จังหวัด, contacts).
+
+    Recorded by django-simple-history like every change to the agency; the code never changes.
+    """
+    access.require_manage()
+    agency = Agency.objects.select_for_update().get(pk=access.agency.pk)
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ServiceError("กรุณากรอกชื่อหน่วยงาน")
+    changed = []
+    for field in PROFILE_FIELDS:
+        value = (data.get(field) or "").strip()
+        if field == "name":
+            value = name
+        if getattr(agency, field) != value:
+            setattr(agency, field, value)
+            changed.append(field)
+    if changed:
+        agency.save(update_fields=changed)
+    return agency

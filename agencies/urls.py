@@ -4,6 +4,7 @@ from . import views, views_accounts
 
 app_name = "agencies"
 urlpatterns = [
+    path("profile/", views.profile, name="profile"),
     path("divisions/", views.divisions, name="divisions"),
     path("divisions/<int:pk>/", views.division_edit, name="division_edit"),
     path("members/", views.members, name="members"),

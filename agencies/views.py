@@ -4,8 +4,8 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .access import Access, with_access
-from .forms import DivisionForm, MemberForm, NewMemberForm
-from .models import Division, Membership
+from .forms import AgencyProfileForm, DivisionForm, MemberForm, NewMemberForm
+from .models import Agency, Division, Membership
 from .services_accounts import account_reaches_beyond
 
 
@@ -106,3 +106,19 @@ def member_remove(request, access: Access, pk: int):
     except services.ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("agencies:members", code=access.agency.code)
+
+
+@with_access
+def profile(request, access: Access):
+    """The agency's profile: its coordinator reads and edits it."""
+    access.require_manage()
+    form = AgencyProfileForm(request.POST or None, instance=Agency.objects.get(pk=access.agency.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_profile_update(access=access, data=form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "บันทึกข้อมูลหน่วยงานเรียบร้อยแล้ว")
+            return redirect("agencies:profile", code=access.agency.code)
+    return render(request, "agencies/profile.html", {"form": form})

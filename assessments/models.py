@@ -20,6 +20,15 @@ class FiscalYear(models.Model):
     annual_due = models.DateField("กำหนดส่งรายงานประจำปี", null=True, blank=True)
     is_current = models.BooleanField("ปีปัจจุบัน", default=False)
     target_score = models.DecimalField("คะแนนเป้าหมาย", max_digits=5, decimal_places=2, default=Decimal("85"))
+    confirmed = models.BooleanField("ยืนยันกรอบการประเมินแล้ว", default=True)
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name="คัดลอกกรอบการประเมินจากปี",
+    )
 
     class Meta:
         verbose_name = "ปีงบประมาณ"
@@ -32,6 +41,14 @@ class FiscalYear(models.Model):
     def natural_key(self):
         return (self.be_year,)
 
+    @property
+    def unconfirmed_notice(self) -> str:
+        """The banner wherever this year's rules are used, while its framework is a copy not yet confirmed."""
+        if self.confirmed:
+            return ""
+        source = f" — คัดลอกจากปี {self.copied_from.be_year}" if self.copied_from_id else ""
+        return f"กรอบการประเมินปีนี้ยังไม่ยืนยัน{source}"
+
 
 class Tool(models.Model):
     year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="tools")
@@ -39,6 +56,14 @@ class Tool(models.Model):
     name = models.CharField("ชื่อแบบวัด", max_length=200)
     weight = models.DecimalField("น้ำหนัก (ร้อยละ)", max_digits=5, decimal_places=2, null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name="รายการเดิมของปีก่อน",
+    )
 
     class Meta:
         verbose_name = "แบบวัด"
@@ -55,6 +80,14 @@ class Indicator(models.Model):
     tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="indicators")
     number = models.PositiveSmallIntegerField("ตัวชี้วัดที่")
     name = models.CharField("ชื่อตัวชี้วัด", max_length=200)
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name="รายการเดิมของปีก่อน",
+    )
 
     class Meta:
         verbose_name = "ตัวชี้วัด"
@@ -72,6 +105,14 @@ class Question(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions")
     code = models.CharField("รหัสข้อ", max_length=10)  # I1…, E1…, O1…
     text = models.TextField("ข้อคำถาม")
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name="รายการเดิมของปีก่อน",
+    )
 
     class Meta:
         verbose_name = "ข้อคำถาม"

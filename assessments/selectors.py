@@ -1,5 +1,6 @@
 """Reads for scores: every query of the score pages is here, in a fixed number."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -7,9 +8,42 @@ from django.db.models import Prefetch
 
 from agencies.models import Agency
 from ita_portal.cache import agency_cached
+from ita_portal.thai import fiscal_year_bounds, fiscal_year_of
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
 from .services import rating_compute, tool_scores_derive
+
+
+def annual_round_open_until(year: FiscalYear) -> datetime.date:
+    """The last day a year's 12-month round is due: its annual_due, or without one, 31 ธ.ค. after
+    the year ends (three months for the report on the whole year)."""
+    return year.annual_due or datetime.date(fiscal_year_bounds(year.be_year)[1].year, 12, 31)
+
+
+def year_due(*, today: datetime.date) -> FiscalYear | None:
+    """The fiscal year whose round is due on `today` (the date part of the default year).
+
+    The previous fiscal year while its 12-month round is still due (today ≤ its annual_due, or
+    31 ธ.ค. without one: in ต.ค.–ธ.ค. last year's annual report is what the agency is working on);
+    otherwise today's fiscal year. A year not in the table: the newest before it, else the oldest.
+    One query (two when no year up to today's exists).
+    """
+    fy = fiscal_year_of(today)
+    recent = list(FiscalYear.objects.filter(be_year__lte=fy).select_related("copied_from").order_by("-be_year")[:2])
+    by_number = {y.be_year: y for y in recent}
+    previous = by_number.get(fy - 1)
+    if previous is not None and today <= annual_round_open_until(previous):
+        return previous
+    if fy in by_number:
+        return by_number[fy]
+    if recent:
+        return recent[0]
+    return FiscalYear.objects.select_related("copied_from").order_by("be_year").first()
+
+
+def year_numbers() -> list[int]:
+    """Every fiscal year, newest first (the year selectors)."""
+    return list(FiscalYear.objects.order_by("-be_year").values_list("be_year", flat=True))
 
 
 @dataclass
@@ -104,9 +138,9 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
         out.append(ys)
         previous = ys
 
-    names = dict(
-        Indicator.objects.filter(year__in=FiscalYear.objects.order_by("-be_year")[:1]).values_list("number", "name")
-    )
+    # The indicators' names as the newest confirmed framework gives them (an unconfirmed copy is not yet the rule).
+    newest = FiscalYear.objects.filter(confirmed=True).order_by("-be_year")[:1]
+    names = dict(Indicator.objects.filter(year__in=newest).values_list("number", "name"))
     numbers = sorted(set(names) | {n for y in out for n in y.indicators})
     rows = []
     for n in numbers:

@@ -13,7 +13,7 @@ from .models import AssessmentResult, FiscalYear
 def result_edit(request, access: Access, be_year: int):
     """The coordinator enters the year's scores as NACC announced them."""
     access.require_manage()
-    year = get_object_or_404(FiscalYear, be_year=be_year)
+    year = get_object_or_404(FiscalYear.objects.select_related("copied_from"), be_year=be_year)
     result = (
         AssessmentResult.objects.filter(agency=access.agency, year=year)
         .prefetch_related("tool_scores__tool", "indicator_scores__indicator", "question_scores__question")

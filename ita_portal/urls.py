@@ -23,3 +23,7 @@ urlpatterns = [
 
 # No MEDIA_URL route, not even with DEBUG: stored files (a folder or a bucket) are read through
 # the access-checked views with the storage API only.
+
+handler404 = "ita_portal.errors.page_not_found"
+handler403 = "ita_portal.errors.permission_denied"
+handler500 = "ita_portal.errors.server_error"

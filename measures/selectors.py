@@ -1,49 +1,68 @@
 """Reads for measures: every page's queries are here, a fixed number whatever the data size."""
 
+import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.access import Access
 from agencies.models import Division
 from assessments.models import FiscalYear, Issue
+from assessments.selectors import year_due
 from ita_portal.cache import agency_cached
 
 from .models import Activity, Measure, Progress, Round, Status
 
 
 def year_current() -> FiscalYear:
-    year = FiscalYear.objects.filter(is_current=True).first() or FiscalYear.objects.order_by("-be_year").first()
+    """The year a page without an agency opens on: the year whose round is due today."""
+    year = year_due(today=timezone.localdate())
     if year is None:
         raise Http404("ยังไม่มีปีงบประมาณในระบบ")
     return year
 
 
-def year_default(*, agency) -> FiscalYear:
-    """The current fiscal year if the agency has measures in it, else its latest year with measures.
+def year_default(*, agency, today: datetime.date | None = None) -> FiscalYear:
+    """THE default year of the agency's pages (งานของฉัน, measures, score page, reports).
 
-    Kept in the agency's page cache: for the agency's own pages only."""
-    return agency_cached(agency=agency, key="year_default", compute=lambda: _year_default(agency=agency))
+    1. The year whose round is due on `today` (assessments.selectors.year_due): last fiscal year
+       while its 12-month round is due (until its annual_due, or 31 ธ.ค.), else this fiscal year.
+    2. If the agency has no measures in that year: its latest year with measures before it (what
+       it last worked on), else the due year itself (empty: the coordinator starts it from last
+       year's measures).
+
+    `today` is a parameter so that tests fix the date. Kept in the agency's page cache per day.
+    """
+    today = today or timezone.localdate()
+    return agency_cached(
+        agency=agency,
+        key=f"year_default:{today.isoformat()}",
+        compute=lambda: _year_default(agency=agency, today=today),
+    )
 
 
-def _year_default(*, agency) -> FiscalYear:
-    current = year_current()
-    latest = FiscalYear.objects.filter(measures__agency=agency).order_by("-be_year").distinct().first()
-    if latest is None or latest.be_year >= current.be_year:
-        return current
-    if Measure.objects.filter(agency=agency, year=current).exists():
-        return current
-    return latest
+def _year_default(*, agency, today: datetime.date) -> FiscalYear:
+    due = year_due(today=today)
+    if due is None:
+        raise Http404("ยังไม่มีปีงบประมาณในระบบ")
+    latest = (
+        FiscalYear.objects.filter(measures__agency=agency, be_year__lte=due.be_year)
+        .select_related("copied_from")
+        .order_by("-be_year")
+        .first()
+    )
+    return latest or due
 
 
 def year_get(*, be_year: int | str | None, agency=None) -> FiscalYear:
     if not be_year:
         return year_default(agency=agency) if agency is not None else year_current()
     try:
-        return FiscalYear.objects.get(be_year=int(be_year))
+        return FiscalYear.objects.select_related("copied_from").get(be_year=int(be_year))
     except (FiscalYear.DoesNotExist, ValueError):
         raise Http404("ไม่พบปีงบประมาณ") from None
 

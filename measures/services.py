@@ -203,8 +203,11 @@ def plan_save(*, access: Access, plan: Plan) -> Plan:
 
 
 def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: FiscalYear) -> int:
-    """Start a year from last year's measures: same titles, steps, divisions and activities,
-    matched to the new year's issues, tools and indicators by number/code; no progress."""
+    """Start a year from last year's measures: same titles, steps, divisions and activities; no progress.
+
+    Tools and indicators map to their successors in the new year (the `predecessor` the year's
+    copy recorded: a renumbered indicator follows its predecessor), else by code/number; issues by number.
+    """
     access.require_manage()
     if from_year == to_year:
         raise ServiceError("ปีต้นทางและปีปลายทางต้องไม่ใช่ปีเดียวกัน")
@@ -212,8 +215,19 @@ def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: Fiscal
     if Measure.objects.filter(agency=agency, year=to_year).exists():
         raise ServiceError(f"ปีงบประมาณ {to_year.be_year} มีมาตรการอยู่แล้ว จึงไม่คัดลอกซ้ำ")
     issues = {i.number: i for i in Issue.objects.filter(year=to_year)}
-    tools = {t.code: t for t in Tool.objects.filter(year=to_year)}
-    indicators = {i.number: i for i in Indicator.objects.filter(year=to_year)}
+    new_tools = list(Tool.objects.filter(year=to_year))
+    new_indicators = list(Indicator.objects.filter(year=to_year))
+    tool_by_code = {t.code: t for t in new_tools}
+    tool_successor = {t.predecessor_id: t for t in new_tools if t.predecessor_id}
+    indicator_by_number = {i.number: i for i in new_indicators}
+    indicator_successor = {i.predecessor_id: i for i in new_indicators if i.predecessor_id}
+
+    def tool_of(old):
+        return tool_successor.get(old.pk) or tool_by_code.get(old.code)
+
+    def indicator_of(old):
+        return indicator_successor.get(old.pk) or indicator_by_number.get(old.number)
+
     source = (
         Measure.objects.filter(agency=agency, year=from_year)
         .select_related("issue", "tool")
@@ -228,7 +242,7 @@ def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: Fiscal
                 order=old.order,
                 number=old.number,
                 issue=issues.get(old.issue.number) if old.issue else None,
-                tool=tools.get(old.tool.code) if old.tool else None,
+                tool=tool_of(old.tool) if old.tool else None,
                 focus=old.focus,
                 title=old.title,
                 steps=old.steps,
@@ -239,7 +253,7 @@ def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: Fiscal
                 copied_from=old,
             )
             new.divisions.set(old.divisions.all())
-            new.indicators.set([indicators[i.number] for i in old.indicators.all() if i.number in indicators])
+            new.indicators.set([n for n in (indicator_of(i) for i in old.indicators.all()) if n is not None])
             for a in old.activities.all():
                 na = Activity.objects.create(measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period)
                 na.divisions.set(a.divisions.all())

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies.access import Access, with_access
-from assessments.selectors import score_history_cached
+from assessments.selectors import score_history_cached, year_numbers
 from ita_portal.cache import agency_cached
 
 from . import selectors, services
@@ -49,6 +49,7 @@ def dashboard(request, access: Access):
             "rounds": selectors.ROUNDS,
             "history": score_history_cached(agency=access.agency),
             "summary": selectors.progress_summary(access=access, year=year, round=rnd),
+            "years": year_numbers(),
             "chart_max": 100,
         }
 
@@ -63,7 +64,13 @@ def my_work(request, access: Access):
 
     def context() -> dict:
         items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
-        return {"year": year, "round": rnd, "rounds": selectors.ROUNDS, "items": items}
+        return {
+            "year": year,
+            "years": year_numbers(),
+            "round": rnd,
+            "rounds": selectors.ROUNDS,
+            "items": items,
+        }
 
     html = _page_content(access, f"{year.pk}:{rnd}", "measures/_my_work.html", context)
     return render(request, "measures/my_work.html", {"year": year, "content": html})
@@ -74,7 +81,11 @@ def measure_list(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
 
     def context() -> dict:
-        return {"year": year, "measures": selectors.measure_queryset(access=access, year=year)}
+        return {
+            "year": year,
+            "years": year_numbers(),
+            "measures": selectors.measure_queryset(access=access, year=year),
+        }
 
     html = _page_content(access, f"{year.pk}", "measures/_measure_list.html", context)
     return render(request, "measures/measure_list.html", {"year": year, "content": html})

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.access import Access, with_access
 from agencies.models import Agency
 from assessments.models import FiscalYear
+from assessments.selectors import year_numbers
+from measures.selectors import year_get
 
 from . import selectors, services
 from .forms import ReportLayoutForm
@@ -37,18 +39,20 @@ def _pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResp
 
 @with_access
 def report_list(request, access: Access):
+    """The reports of one year (the year selector; by default the year whose round is due)."""
+    year = year_get(be_year=request.GET.get("year"), agency=access.agency)
     reports = {
-        (r.year.be_year, r.kind): r
-        for r in Report.objects.filter(agency=access.agency).select_related("year").prefetch_related("versions")
+        r.kind: r
+        for r in Report.objects.filter(agency=access.agency, year=year)
+        .select_related("year")
+        .prefetch_related("versions")
     }
-    years = list(FiscalYear.objects.order_by("-be_year"))
     rows = [
-        {"year": y.be_year, "kind": k, "kind_label": label, "report": reports.get((y.be_year, k))}
-        for y in years
-        for k, label in Kind.choices
+        {"year": year.be_year, "kind": k, "kind_label": label, "report": reports.get(k)} for k, label in Kind.choices
     ]
     public_url = request.build_absolute_uri(reverse("reports:public", kwargs={"code": access.agency.code}))
-    return render(request, "reports/report_list.html", {"rows": rows, "public_url": public_url})
+    context = {"rows": rows, "public_url": public_url, "year": year, "years": year_numbers()}
+    return render(request, "reports/report_list.html", context)
 
 
 @with_access

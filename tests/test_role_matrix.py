@@ -219,6 +219,15 @@ CASES = [
     ),
     Case("agencies:members", get=MANAGE, post=MANAGE, kwargs=code),
     Case(
+        "agencies:profile",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        data=lambda w: {"kind": "SAO", "name": "ชื่อทดสอบสิทธิ์", "province": "ลพบุรี"},
+        effect=lambda w: Agency.objects.get(code=A).name,
+        writers=COORDINATOR,
+    ),
+    Case(
         "agencies:member_create",
         get=MANAGE,
         post=MANAGE,
@@ -505,6 +514,23 @@ CASES = [
     Case("audit:log", get=AUDIT, post=AUDIT, kwargs=code),
     # national
     Case("national:score_sheet", get=NATIONAL, post=NATIONAL),
+    # Fiscal years: Django staff/superusers and national oversight users (tests/test_years.py), no persona here.
+    Case("national:years", get=NATIONAL, post=NATIONAL),
+    Case(
+        "national:year_open",
+        get=POST_ONLY,
+        post=NATIONAL,
+        data=lambda w: {"source": "2570"},
+        effect=lambda w: FiscalYear.objects.count(),
+    ),
+    Case(
+        "national:year_edit",
+        get=NATIONAL,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": 2570},
+        data=lambda w: {"target_score": "90"},
+        effect=lambda w: FiscalYear.objects.get(be_year=2570).target_score,
+    ),
     Case("national:score_sheet_template", get=NATIONAL, post=NATIONAL),
     Case("national:score_sheet_export", get=NATIONAL, post=NATIONAL),
     Case("national:score_sheet_preview", get=NATIONAL, post=NATIONAL, kwargs=lambda w: {"token": "0123456789abcdef"}),
