@@ -58,6 +58,16 @@ def _year_default(*, agency, today: datetime.date) -> FiscalYear:
     return latest or due
 
 
+def year_last_with_measures(*, agency, before: FiscalYear) -> int | None:
+    """The agency's latest year with measures before `before` (what "last year's measures" means)."""
+    return (
+        FiscalYear.objects.filter(measures__agency=agency, be_year__lt=before.be_year)
+        .order_by("-be_year")
+        .values_list("be_year", flat=True)
+        .first()
+    )
+
+
 def year_get(*, be_year: int | str | None, agency=None) -> FiscalYear:
     if not be_year:
         return year_default(agency=agency) if agency is not None else year_current()

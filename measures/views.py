@@ -253,7 +253,8 @@ def activity_delete(request, access: Access, pk: int, aid: int):
 def copy_year(request, access: Access):
     access.require_manage()
     year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
-    form = CopyYearForm(request.POST or None, initial={"from_year": year.be_year - 1})
+    source_default = selectors.year_last_with_measures(agency=access.agency, before=year)
+    form = CopyYearForm(request.POST or None, initial={"from_year": source_default or year.be_year - 1})
     if request.method == "POST" and form.is_valid():
         try:
             source = selectors.year_get(be_year=form.cleaned_data["from_year"])
