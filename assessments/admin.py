@@ -28,7 +28,7 @@ class IssueInline(admin.TabularInline):
 
 @admin.register(FiscalYear)
 class FiscalYearAdmin(admin.ModelAdmin):
-    list_display = ["be_year", "is_current", "target_score", "six_month_due", "annual_due"]
+    list_display = ["be_year", "confirmed", "copied_from", "is_current", "target_score", "six_month_due", "annual_due"]
     inlines = [ToolInline, IndicatorInline, RatingBandInline, IssueInline]
 
 

@@ -1,7 +1,8 @@
 """The ITA framework per fiscal year (as data) and each agency's assessment results.
 
 Tools, indicators, questions, weights, rating bands and the seven issues change from year to
-year, so they are rows per FiscalYear, seeded by migration and editable in the admin.
+year, so they are rows per FiscalYear, seeded by migration; a new year is opened from the previous
+one on /national/years/ (services_years.py) and edited there until confirmed.
 """
 
 from decimal import Decimal
