@@ -13,9 +13,8 @@ from types import SimpleNamespace
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from agencies.models import OversightScope
-
 from .models import FiscalYear, Indicator, Issue, Question, RatingBand, Tool
+from .selectors_years import years_may_manage
 
 
 class ServiceError(Exception):
@@ -87,17 +86,8 @@ def framework_copy(*, source, be_year: int, models=None):
     return year
 
 
-def years_may_manage(user) -> bool:
-    """Django superusers/staff, and users with a national oversight scope (no province, no district)."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or user.is_staff:
-        return True
-    return OversightScope.objects.filter(user=user, province="", district="").exists()
-
-
 def years_require_admin(user) -> None:
-    if not years_may_manage(user):
+    if not years_may_manage(user=user):
         raise PermissionDenied("เฉพาะผู้ดูแลระบบหรือผู้กำกับดูแลระดับประเทศเท่านั้นที่เปิดและแก้ไขปีงบประมาณได้")
 
 

@@ -31,6 +31,7 @@ from assessments.score_sheet import (
     score_sheet_import,
 )
 from assessments.services import result_save
+from assessments.services_years import fiscal_year_framework_save, fiscal_year_open
 from ita_portal import cache as page_cache
 from ita_portal.cache import agency_cached, agency_data_touch
 from ita_portal.models import CacheVersion
@@ -49,6 +50,7 @@ PAGES = [
     f"/a/{KSK}/?year=2567&round=annual",
     f"/a/{KSK}/my-work/?year=2567",
     f"/a/{KSK}/measures/?year=2567",
+    f"/a/{KSK}/?year=2569",  # an unconfirmed year: its banner
 ]
 
 
@@ -160,6 +162,26 @@ def rename_bands():
             band.save()
 
 
+def open_year():
+    """A year opened from the portal: every page's year selector offers it."""
+    fiscal_year_open(source=FiscalYear.objects.get(be_year=2570))
+
+
+def confirm_year():
+    """2569's framework confirmed on its page: the banner goes."""
+    year = FiscalYear.objects.get(be_year=2569)
+    fiscal_year_framework_save(
+        year=year,
+        target_score=year.target_score,
+        six_month_due=None,
+        annual_due=None,
+        confirmed=True,
+        tools={},
+        indicators={},
+        questions=[],
+    )
+
+
 def bulk_update_scores():
     """A bulk write that bypasses signals names the agencies it changed itself."""
     agency = Agency.objects.get(code=KSK)
@@ -183,6 +205,8 @@ def bulk_update_scores():
         rename_indicator,
         rename_issue,
         change_year_target,
+        open_year,
+        confirm_year,
         rename_bands,
     ],
 )

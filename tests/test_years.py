@@ -228,3 +228,8 @@ def test_coordinator_starts_2569_and_2570_from_last_years_measures_with_indicato
             assert 11 in {i.number for i in n.indicators.all()}
     assert mapped == 3
     assert all(m.tool is None or m.tool.year_id == y2570.pk for m in new.select_related("tool"))
+
+
+def test_national_oversight_reaches_the_years_page_from_its_overview():
+    assert "/national/years/" in login("national-office").get("/oversight/").content.decode()
+    assert "/national/years/" not in login("lopburi-office").get("/oversight/").content.decode()
