@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "reports",
+    "oit",
     "oversight",
     "audit",
     "demo",
@@ -213,6 +214,13 @@ STORAGES = {
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
 # Workbooks and national score sheets: refused whole above this size, before parsing.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# OIT evidence files (PDF, JPEG, PNG) and the OIT link checker (oit/linkcheck.py).
+OIT_MAX_UPLOAD_BYTES = int(os.environ.get("OIT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+OIT_LINKCHECK_TIMEOUT = float(os.environ.get("OIT_LINKCHECK_TIMEOUT", "15"))
+OIT_LINKCHECK_MAX_BYTES = int(os.environ.get("OIT_LINKCHECK_MAX_BYTES", str(25 * 1024 * 1024)))
+# False in production: never connect to loopback, link-local or private addresses. Tests give a
+# list of networks (["127.0.0.1/32"]) for their fake servers; True allows every address.
+OIT_LINKCHECK_ALLOW_PRIVATE = os.environ.get("OIT_LINKCHECK_ALLOW_PRIVATE", "0") == "1"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("a/<slug:code>/", include("audit.urls")),
     path("oversight/", include("oversight.urls")),
     path("a/<slug:code>/", include("notifications.urls")),
+    path("", include("oit.urls")),
     path("", include("reports.urls")),
     path("", include("ops.urls")),
 ]

@@ -6,5 +6,6 @@ app_name = "oversight"
 urlpatterns = [
     path("", views.summary, name="summary"),
     path("ranking/", views.ranking, name="ranking"),
+    path("oit/", views.oit_readiness, name="oit"),
     path("download/<slug:table>.<slug:fmt>", views.download, name="download"),
 ]

@@ -1,8 +1,11 @@
 """Oversight pages: a province, a district or the country at a glance, for one fiscal year."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+
+from oit.selectors import readiness_by_agency
 
 from . import exports, selectors
 
@@ -49,6 +52,29 @@ def ranking(request):
             "target": year.target_score,
             "oversight_nav": True,
             "include_synthetic": selectors.include_synthetic(),
+        },
+    )
+
+
+def oit_readiness(request):
+    """OIT readiness per agency (items with evidence that holds / items of the year), 100 a page."""
+    scope, filters, year, choices = _common(request)
+    agencies = selectors.agencies_filtered(scope=scope, filters=filters).order_by("province", "district", "name")
+    page = Paginator(agencies, 100).get_page(request.GET.get("page"))
+    counts = readiness_by_agency(agencies=[a.id for a in page], year=year)
+    rows = [(a, counts.get(a.id)) for a in page]
+    return render(
+        request,
+        "oversight/oit.html",
+        {
+            "scope": scope,
+            "filters": filters,
+            "year": year,
+            "choices": choices,
+            "page": page,
+            "rows": rows,
+            "has_items": year.oit_items.exists(),
+            "oversight_nav": True,
         },
     )
 

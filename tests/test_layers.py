@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Rank of each app (higher = further up). Shared helpers are below every app.
-RANK = {"sheets": -1, "agencies": 0, "notifications": 0.5, "assessments": 1, "measures": 2}
-TOP = 3  # reports, oversight, audit, demo and the project's own views
+RANK = {"sheets": -1, "agencies": 0, "notifications": 0.5, "assessments": 1, "measures": 2, "reports": 3, "oit": 3.5}
+TOP = 4  # oversight, audit, accounts, demo and the project's own views
 # URL namespace → the app that owns it.
 NAMESPACE_OWNER = {
     "agencies": "agencies",
@@ -25,6 +25,8 @@ NAMESPACE_OWNER = {
     "national": "assessments",
     "measures": "measures",
     "notifications": "notifications",
+    "reports": "reports",
+    "oit": "oit",
 }
 URL_NAME = re.compile(r"""(?:\{%\s*url\s+|reverse(?:_lazy)?\(\s*|redirect\(\s*)["']([a-z_]+):([a-z_]+)["']""")
 

@@ -26,6 +26,7 @@ from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
 from measures.models import Activity, EvidencePhoto, Measure, Plan, Progress
 from notifications.models import LineChannel, OutboundMessage
+from oit.models import OitEvidence, OitItem, OitSnapshot
 from reports.models import PublishedVersion, RenderJob, Report, State
 
 A = "khao-samo-khon"
@@ -181,6 +182,50 @@ def failed_message() -> OutboundMessage:
         },
     )
     return message
+
+
+OIT_YEAR = 2566
+
+
+def oit_kw(w):
+    return {"code": A, "be_year": OIT_YEAR}
+
+
+def oit_item(code: str = "O1") -> OitItem:
+    return OitItem.objects.get(year__be_year=OIT_YEAR, code=code)
+
+
+def oit_url_evidence() -> OitEvidence:
+    evidence, _ = OitEvidence.objects.get_or_create(
+        agency=Agency.objects.get(code=A),
+        item=oit_item("O5"),
+        source="url",
+        title="ช่องทางติดต่อทดสอบสิทธิ์",
+        defaults={"url": "https://example.org/contact"},
+    )
+    return evidence
+
+
+def oit_file_evidence() -> OitEvidence:
+    evidence = OitEvidence.objects.filter(title="ไฟล์ทดสอบสิทธิ์").first()
+    if evidence is None:
+        evidence = OitEvidence(
+            agency=Agency.objects.get(code=A), item=oit_item("O6"), source="file", title="ไฟล์ทดสอบสิทธิ์"
+        )
+        evidence.file_ext = "pdf"
+        evidence.file.save("o6-test.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        evidence.save()
+    return evidence
+
+
+def oit_snapshot_kw(w):
+    from oit.services import oit_snapshot_create
+
+    agency, year = Agency.objects.get(code=A), FiscalYear.objects.get(be_year=OIT_YEAR)
+    snapshot = OitSnapshot.objects.filter(agency=agency, year=year).first() or oit_snapshot_create(
+        agency=agency, year=year
+    )
+    return {**oit_kw(w), "number": snapshot.number}
 
 
 def set_report_state(state):
@@ -557,6 +602,50 @@ CASES = [
         post=policy(403, anonymous=LOGIN, oversight=404),
         kwargs=lambda w: {"table": "users", "fmt": "xlsx"},
     ),
+    # OIT: the page of the whole agency (not for division staff); writes by the coordinator.
+    Case(
+        "oit:manage",
+        get=READ_WHOLE_AGENCY,
+        post=MANAGE,
+        kwargs=oit_kw,
+        data=lambda w: {
+            "item": oit_item("O1").pk,
+            "source": "url",
+            "title": "โครงสร้างทดสอบสิทธิ์",
+            "url": "https://example.org/structure",
+        },
+        effect=lambda w: OitEvidence.objects.filter(title="โครงสร้างทดสอบสิทธิ์").count(),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "oit:remove",
+        get=POST_ONLY,
+        post=MANAGE,
+        kwargs=lambda w: {**oit_kw(w), "pk": oit_url_evidence().pk},
+        effect=lambda w: OitEvidence.objects.filter(title="ช่องทางติดต่อทดสอบสิทธิ์").exists(),
+        writers=COORDINATOR,
+    ),
+    # POST only queues the link checker (after the commit: nothing is written in the request).
+    Case("oit:check", get=READ_WHOLE_AGENCY, post=MANAGE, kwargs=oit_kw),
+    Case(
+        "oit:freeze",
+        get=POST_ONLY,
+        post=MANAGE,
+        kwargs=oit_kw,
+        effect=lambda w: OitSnapshot.objects.filter(agency__code=A).count(),
+        writers=COORDINATOR,
+    ),
+    Case("oit:public", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
+    Case("oit:public_json", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
+    Case("oit:public_csv", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
+    Case(
+        "oit:public_file",
+        get=PUBLIC,
+        post=PUBLIC,
+        kwargs=lambda w: {**oit_kw(w), "pk": oit_file_evidence().pk, "ext": "pdf"},
+    ),
+    Case("oit:snapshot", get=PUBLIC, post=PUBLIC, kwargs=oit_snapshot_kw),
+    Case("oversight:oit", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY, query="?year=2566"),
     Case("reports:public", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:embed", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:public_pdf", get=PUBLIC, post=PUBLIC, kwargs=report_kw),
@@ -579,6 +668,11 @@ PUBLIC_VIEWS = {
     "reports:public_pdf_version",
     "ops:healthz",
     "ops:readyz",
+    "oit:public",
+    "oit:public_json",
+    "oit:public_csv",
+    "oit:public_file",
+    "oit:snapshot",
     "admin:login",
 }
 

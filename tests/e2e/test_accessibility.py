@@ -35,6 +35,12 @@ NOT_SCANNED_HERE = {
     "reports:public_pdf_version": "a PDF",
     "ops:healthz": "plain text for probes",
     "ops:readyz": "plain text for probes",
+    "oit:remove": "POST only",
+    "oit:freeze": "POST only",
+    "oit:public_json": "a JSON file",
+    "oit:public_csv": "a CSV file",
+    "oit:public_file": "a PDF or an image",
+    "oit:snapshot": "the template of oit:public (scanned), from a stored index",
     "measures:workbook_preview": "test_upload_previews_pass_axe",
     "national:score_sheet_preview": "test_upload_previews_pass_axe",
 }
@@ -62,6 +68,7 @@ def test_every_page_passes_axe(people):
             "/login/",
             f"/p/{KSK}/",
             f"/p/{KSK}/embed/",
+            f"/p/{KSK}/2566/oit/",  # the public OIT page (or its 404 when nothing is published yet)
             "/password-reset/",
             "/password-reset/sent/",
             "/password-reset/MQ/not-a-token/",  # the link is spent or wrong: in Thai
@@ -101,6 +108,8 @@ def test_every_page_passes_axe(people):
             f"{a}/reports/2567/annual/",
             f"{a}/workbook/",
             f"{a}/audit/",
+            f"{a}/oit/2566/",
+            f"{a}/oit/2566/check/",
             "/a/pak-kran/",  # 404, in Thai
         ],
         "ksk-exec": [
@@ -110,7 +119,7 @@ def test_every_page_passes_axe(people):
             f"{a}/reports/2567/six_month/",
             f"{a}/reports/2567/analysis/",
         ],
-        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", f"{a}/"],
+        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", "/oversight/oit/?year=2566", f"{a}/"],
         "national-office": ["/oversight/?year=2567&kind=SAO", "/oversight/ranking/?year=2567&page=2"],
         "ita-admin": ["/national/scores/", "/national/years/", "/national/years/2570/", "/national/years/2568/"],
     }

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views, views_public
+
+app_name = "oit"
+urlpatterns = [
+    path("a/<slug:code>/oit/<int:be_year>/", views.manage, name="manage"),
+    path("a/<slug:code>/oit/<int:be_year>/evidence/<int:pk>/remove/", views.remove, name="remove"),
+    path("a/<slug:code>/oit/<int:be_year>/check/", views.check, name="check"),
+    path("a/<slug:code>/oit/<int:be_year>/freeze/", views.freeze, name="freeze"),
+    path("p/<slug:code>/<int:be_year>/oit/", views_public.public, name="public"),
+    path("p/<slug:code>/<int:be_year>/oit.json", views_public.public_json, name="public_json"),
+    path("p/<slug:code>/<int:be_year>/oit.csv", views_public.public_csv, name="public_csv"),
+    path("p/<slug:code>/<int:be_year>/oit/files/<int:pk>.<slug:ext>", views_public.public_file, name="public_file"),
+    path("p/<slug:code>/<int:be_year>/oit/snapshot/<int:number>/", views_public.public_snapshot, name="snapshot"),
+]
