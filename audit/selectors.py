@@ -22,6 +22,7 @@ from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, IndicatorScore, QuestionScore, ToolScore
 from ita_portal import thai
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress, Round
+from oit.models import OitEvidence
 from reports.models import Kind, PublishedVersion, Report
 
 PAGE_SIZE = 50
@@ -52,6 +53,7 @@ SOURCES = [
     Source("indicator_score", "คะแนนรายตัวชี้วัด", IndicatorScore),
     Source("question_score", "คะแนนรายข้อคำถาม", QuestionScore),
     Source("report", "รายงาน", Report),
+    Source("oit_evidence", "หลักฐาน OIT", OitEvidence),
     Source("published", "รายงานที่เผยแพร่", None),
     Source("account", "บัญชีผู้ใช้ (รหัสผ่าน อีเมล การปลดล็อก)", None),
 ]
@@ -78,6 +80,7 @@ def _history_querysets(agency: Agency) -> dict[str, models.QuerySet]:
         "indicator_score": IndicatorScore.history.filter(result_id__in=Subquery(result_ids)),
         "question_score": QuestionScore.history.filter(result_id__in=Subquery(result_ids)),
         "report": Report.history.filter(agency_id=agency.id),
+        "oit_evidence": OitEvidence.history.filter(agency_id=agency.id),
         "published": PublishedVersion.objects.filter(report__agency_id=agency.id),
         "account": AccountEvent.objects.filter(agency_id=agency.id),
     }

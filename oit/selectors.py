@@ -59,6 +59,10 @@ def fiscal_year_with_items(*, be_year: int) -> FiscalYear | None:
     return FiscalYear.objects.filter(be_year=be_year, oit_items__isnull=False).distinct().first()
 
 
+def latest_year_with_items() -> FiscalYear | None:
+    return FiscalYear.objects.filter(oit_items__isnull=False).distinct().order_by("-be_year").first()
+
+
 def items_of_year(*, year: FiscalYear) -> list[OitItem]:
     return list(OitItem.objects.filter(year=year).select_related("year").order_by("order", "id"))
 

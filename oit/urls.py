@@ -4,6 +4,7 @@ from . import views, views_public
 
 app_name = "oit"
 urlpatterns = [
+    path("a/<slug:code>/oit/", views.index, name="index"),
     path("a/<slug:code>/oit/<int:be_year>/", views.manage, name="manage"),
     path("a/<slug:code>/oit/<int:be_year>/evidence/<int:pk>/remove/", views.remove, name="remove"),
     path("a/<slug:code>/oit/<int:be_year>/check/", views.check, name="check"),

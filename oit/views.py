@@ -28,6 +28,16 @@ def _require_whole_agency(access: Access) -> None:
 
 
 @with_access
+def index(request, access: Access):
+    """The menu's link: the newest year that has an OIT list."""
+    _require_whole_agency(access)
+    year = selectors.latest_year_with_items()
+    if year is None:
+        raise Http404("ยังไม่มีรายการข้อ OIT")
+    return redirect("oit:manage", code=access.agency.code, be_year=year.be_year)
+
+
+@with_access
 def manage(request, access: Access, be_year: int):
     _require_whole_agency(access)
     year = _year(be_year)

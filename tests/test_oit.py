@@ -502,3 +502,23 @@ def test_a_frozen_page_stays_as_the_assessors_saw_it(client):
     # The command freezes on a date (cron on the assessment day).
     call_command("freeze_oit", "--year", "2566", stdout=io.StringIO())
     assert OitSnapshot.objects.filter(agency__code=KSK, year__be_year=2566).count() == 2
+
+
+@pytest.mark.django_db
+def test_evidence_changes_are_in_the_agency_audit_trail():
+    coord = login("ksk-coord")
+    add_url(coord, "O9", title="เพจเฟซบุ๊กของหน่วยงาน", url="https://example.org/fb")
+    ev = OitEvidence.objects.get(title="เพจเฟซบุ๊กของหน่วยงาน")
+    coord.post(f"{MANAGE}evidence/{ev.pk}/remove/")
+    entries = coord.get(f"/a/{KSK}/audit/?type=oit_evidence").context["entries"]
+    assert [e.action for e in entries] == ["ลบ", "สร้าง"]
+    assert all(e.who.endswith("(ksk-coord)") for e in entries)
+
+
+@pytest.mark.django_db
+def test_the_menu_link_opens_the_newest_year_with_a_list():
+    coord = login("ksk-coord")
+    r = coord.get(f"/a/{KSK}/oit/")
+    assert r.status_code == 302 and r["Location"] == MANAGE
+    assert 'href="/a/khao-samo-khon/oit/"' in coord.get(MANAGE).content.decode()
+    assert login("ksk-staff1").get(f"/a/{KSK}/oit/").status_code == 403

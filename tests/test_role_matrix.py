@@ -603,6 +603,7 @@ CASES = [
         kwargs=lambda w: {"table": "users", "fmt": "xlsx"},
     ),
     # OIT: the page of the whole agency (not for division staff); writes by the coordinator.
+    Case("oit:index", get=READ_WHOLE_AGENCY, post=READ_WHOLE_AGENCY, kwargs=code),
     Case(
         "oit:manage",
         get=READ_WHOLE_AGENCY,

@@ -35,6 +35,7 @@ NOT_SCANNED_HERE = {
     "reports:public_pdf_version": "a PDF",
     "ops:healthz": "plain text for probes",
     "ops:readyz": "plain text for probes",
+    "oit:index": "a redirect to oit:manage (scanned)",
     "oit:remove": "POST only",
     "oit:freeze": "POST only",
     "oit:public_json": "a JSON file",
