@@ -33,6 +33,8 @@ class EvidenceRow:
     division: str = ""
     sha256: str = ""
     problem: str = ""
+    checked_at: datetime.datetime | None = None
+    check_ok: bool | None = None
 
     @property
     def source_label(self) -> str:
@@ -154,6 +156,8 @@ def _row(agency: Agency, item: OitItem, ev: OitEvidence) -> EvidenceRow:
         url="",
         evidence=ev,
         division=ev.division.name if ev.division else "",
+        checked_at=getattr(ev, "checked_at", None),
+        check_ok=getattr(ev, "check_ok", None),
         problem=evidence_problem(
             item=item, evidence=ev, check_ok=getattr(ev, "check_ok", None), check_problem=ev.check_problem or ""
         ),

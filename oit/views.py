@@ -107,7 +107,13 @@ def check(request, access: Access, be_year: int):
     return render(
         request,
         "oit/check.html",
-        {"year": year, "rows": rows, "ready": ready, "total": total, "not_ready": [r for r in rows if not r.ready]},
+        {
+            "year": year,
+            "ready": ready,
+            "total": total,
+            "not_ready": [r for r in rows if not r.ready],
+            "links": [(r.item, e) for r in rows for e in r.evidence if e.source == "url"],
+        },
     )
 
 

@@ -334,18 +334,20 @@ class FakeSite:
     def __init__(self):
         self.agents = []
         outer = self
+        # Built once: the server must answer well within the checker's time limit.
+        routes = {
+            "/ok.pdf": (200, "application/pdf", _pdf_2566()),
+            "/thai-digits.pdf": (200, "application/pdf", pdf_with("ปี ๒๕๖๖")),
+            "/old.pdf": (200, "application/pdf", pdf_with("ปีงบประมาณ พ.ศ. 2560")),
+            "/page": (200, "text/html; charset=utf-8", "<p>ข่าว</p>".encode()),
+            "/file.exe": (200, "application/x-msdownload", b"MZ" + b"\0" * 10),
+            "/big.pdf": (200, "application/pdf", b"%PDF-1.4\n" + b"0" * 30_000),
+        }
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.agents.append(self.headers.get("User-Agent"))
-                route = {
-                    "/ok.pdf": (200, "application/pdf", _pdf_2566()),
-                    "/thai-digits.pdf": (200, "application/pdf", pdf_with("ปี ๒๕๖๖")),
-                    "/old.pdf": (200, "application/pdf", pdf_with("ปีงบประมาณ พ.ศ. 2560")),
-                    "/page": (200, "text/html; charset=utf-8", "<p>ข่าว</p>".encode()),
-                    "/file.exe": (200, "application/x-msdownload", b"MZ" + b"\0" * 10),
-                    "/big.pdf": (200, "application/pdf", b"%PDF-1.4\n" + b"0" * 30_000),
-                }.get(self.path)
+                route = routes.get(self.path)
                 if self.path in ("/big-stream", "/trickle"):  # no Content-Length: read until closed
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html")
@@ -355,12 +357,12 @@ class FakeSite:
                             self.wfile.write(b"x" * (1000 if self.path == "/big-stream" else 1))
                             self.wfile.flush()
                             if self.path == "/trickle":
-                                time.sleep(0.1)
+                                time.sleep(0.2)
                     except OSError:  # the checker hung up: what it should do
                         pass
                     return
                 if self.path == "/slow":
-                    time.sleep(2)
+                    time.sleep(4)
                     route = (200, "text/html", b"late")
                 if self.path.startswith("/to?"):
                     self.send_response(302)
@@ -396,7 +398,7 @@ class FakeSite:
 @pytest.fixture
 def site(settings):
     settings.OIT_LINKCHECK_ALLOW_PRIVATE = ["127.0.0.1/32"]
-    settings.OIT_LINKCHECK_TIMEOUT = 0.5
+    settings.OIT_LINKCHECK_TIMEOUT = 1.5
     settings.OIT_LINKCHECK_MAX_BYTES = 20_000
     s = FakeSite()
     yield s
@@ -422,7 +424,7 @@ def test_link_checker_results_against_fake_servers(site):
     assert not trickle.ok and "ไม่ทันเวลา" in trickle.problem
     started = time.monotonic()
     slow = linkcheck.check_url(site.url("/slow"), be_year=2566)
-    assert not slow.ok and "ไม่ทันเวลา" in slow.problem and time.monotonic() - started < 1.5
+    assert not slow.ok and "ไม่ทันเวลา" in slow.problem and time.monotonic() - started < 3
     assert set(site.agents) == {linkcheck.USER_AGENT} and linkcheck.USER_AGENT.startswith("ITA-Portal-LinkCheck/1.0")
 
 
@@ -448,7 +450,7 @@ def test_redirects_are_followed_hop_by_hop_and_private_hops_refused(site, settin
 
 
 @pytest.mark.django_db
-def test_check_oit_links_command_records_each_result_with_its_time(site):
+def test_check_oit_links_command_records_each_result_with_its_time(site, settings):
     agency = Agency.objects.get(code=KSK)
     for code, path in (("O1", "/ok.pdf"), ("O2", "/missing")):
         OitEvidence.objects.create(agency=agency, item=item(code), source=Source.URL, title=code, url=site.url(path))
@@ -459,8 +461,15 @@ def test_check_oit_links_command_records_each_result_with_its_time(site):
     assert not checks["O2"].ok and checks["O2"].status_code == 404
     assert all(timezone.now() - c.checked_at < timezone.timedelta(minutes=1) for c in checks.values())
     assert "ตรวจ 2 ลิงก์ ใช้ไม่ได้ 1 ลิงก์" in out.getvalue()
-    page = login("ksk-coord").get(f"{MANAGE}check/")
-    assert "HTTP 404" in page.content.decode()
+    page = login("ksk-coord").get(f"{MANAGE}check/").content.decode()
+    assert "HTTP 404" in page and "ใช้ได้" in page
+    # The same check as a task (what the page's button queues), run by the immediate backend.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    from oit.tasks import check_oit_links
+
+    result = check_oit_links.enqueue(agency_id=agency.id, be_year=2566)
+    assert result.return_value == {"checked": 2, "failed": 1}
+    assert LinkCheck.objects.count() == 4
 
 
 # ---------------------------------------------------------------------------- snapshots
@@ -522,3 +531,26 @@ def test_the_menu_link_opens_the_newest_year_with_a_list():
     assert r.status_code == 302 and r["Location"] == MANAGE
     assert 'href="/a/khao-samo-khon/oit/"' in coord.get(MANAGE).content.decode()
     assert login("ksk-staff1").get(f"/a/{KSK}/oit/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_public_index_reads_a_fixed_number_of_queries(client, django_assert_num_queries):
+    publish("annual", 2566)
+    coord = login("ksk-coord")
+    add_url(coord, "O1")
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/p/{KSK}/2566/oit.json").status_code == 200
+        return len(ctx.captured_queries)
+
+    first = count()
+    for n in range(2, 12):
+        add_url(coord, f"O{n}", title=f"หลักฐาน {n}", url=f"https://example.org/{n}")
+    with django_assert_num_queries(first):
+        client.get(f"/p/{KSK}/2566/oit.json")
+    # agency, published?, year, items, published versions, evidence with the last link checks
+    assert first == 6
