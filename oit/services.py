@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
 from PIL import Image, UnidentifiedImageError
 
 from agencies.access import Access
@@ -165,7 +164,10 @@ def oit_snapshot_create(*, agency: Agency, year: FiscalYear, user=None) -> OitSn
     """Freeze the page of the year as it is now: its JSON index (with the files' SHA-256) in storage."""
     rows = selectors.oit_index(agency=agency, year=year)
     document = selectors.index_document(agency=agency, year=year, rows=rows)
-    last = OitSnapshot.objects.select_for_update().filter(agency=agency, year=year).aggregate(n=Max("number"))["n"] or 0
+    # Lock the year's snapshots (no aggregate: PostgreSQL refuses FOR UPDATE with one); two
+    # first snapshots at the same moment meet the unique constraint instead.
+    taken = OitSnapshot.objects.select_for_update().filter(agency=agency, year=year).values_list("number", flat=True)
+    last = max(taken, default=0)
     number = last + 1
     document["snapshot"] = number
     data = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
