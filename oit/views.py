@@ -78,7 +78,6 @@ def manage(request, access: Access, be_year: int):
             "public_url": public_url,
             "snapshots": selectors.snapshots_of(agency=access.agency, year=year),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -231,6 +231,25 @@ def test_division_create_and_rename(db, name):
 
 
 @given(
+    source=choice(["url", "file", "report"]),
+    title=nasty,
+    url=often("https://example.org/oit", nasty),
+    item_code=choice(["O1", "O26", "O43"]),
+)
+def test_oit_evidence(db, source, title, url, item_code):
+    from oit.models import OitEvidence, OitItem
+
+    item = OitItem.objects.filter(year__be_year=2566, code=item_code).first()
+    c = client("ksk-coord")
+    with rolled_back():
+        data = {"item": item.pk if item else item_code, "source": source, "title": title, "url": url}
+        r, _ = post(c, f"/a/{KSK}/oit/2566/", data)
+        if r.status_code == 302:
+            ev = OitEvidence.objects.get(agency__code=KSK)
+            assert same(ev.title, title) and ev.url.startswith(("http://", "https://"))
+
+
+@given(
     username=st.one_of(st.from_regex(r"[a-z][a-z0-9._-]{2,20}", fullmatch=True), nasty),
     first=nasty,
     last=nasty,
