@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -554,3 +554,17 @@ def test_public_index_reads_a_fixed_number_of_queries(client, django_assert_num_
         client.get(f"/p/{KSK}/2566/oit.json")
     # agency, published?, year, items, published versions, evidence with the last link checks
     assert first == 6
+
+
+@pytest.mark.django_db
+def test_a_later_year_starts_from_a_copy_with_predecessors():
+    out = io.StringIO()
+    call_command("copy_oit_items", "--from", "2566", "--to", "2567", stdout=out)
+    assert "คัดลอก 43 ข้อ" in out.getvalue()
+    o43 = item("O43", 2567)
+    assert o43.predecessor == item("O43") and o43.auto_rules() == [("six_month", 2567), ("annual", 2567)]
+    assert item("O42", 2567).auto_rules() == [("analysis", 2566)]
+    with pytest.raises(CommandError, match="มีรายการข้อ OIT แล้ว"):
+        call_command("copy_oit_items", "--from", "2566", "--to", "2567", stdout=out)
+    # The menu now opens the newest year's list.
+    assert login("ksk-coord").get(f"/a/{KSK}/oit/")["Location"] == f"/a/{KSK}/oit/2567/"
