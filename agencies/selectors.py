@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Agency
+from .models import Agency, Membership
 
 
 def agencies_for_user(*, user) -> list[Agency]:
@@ -35,3 +35,13 @@ def locked_usernames(*, usernames) -> set[str]:
     if cooloff is not None:
         qs = qs.filter(attempt_time__gte=timezone.now() - cooloff)
     return set(qs.values_list("username", flat=True))
+
+
+def members_with_roles(*, agency: Agency, roles) -> list[Membership]:
+    """The agency's active members with one of these roles, their users and divisions (two queries)."""
+    return list(
+        Membership.objects.filter(agency=agency, role__in=list(roles), user__is_active=True)
+        .select_related("user")
+        .prefetch_related("divisions")
+        .order_by("role", "user__username")
+    )

@@ -142,3 +142,27 @@ class PlanForm(forms.ModelForm):
 
 class CopyYearForm(forms.Form):
     from_year = forms.IntegerField(label="คัดลอกจากปีงบประมาณ (พ.ศ.)", min_value=2400, max_value=2700)
+
+
+class RoundScheduleForm(forms.Form):
+    """The agency's dates for the two rounds (blank: the year's dates) and when to remind."""
+
+    six_month_opens = BEDateField(label="รอบ 6 เดือน: เริ่มรายงานผล (พ.ศ.)", required=False)
+    six_month_due = BEDateField(label="รอบ 6 เดือน: กำหนดส่ง (พ.ศ.)", required=False)
+    annual_opens = BEDateField(label="รอบ 12 เดือน: เริ่มรายงานผล (พ.ศ.)", required=False)
+    annual_due = BEDateField(label="รอบ 12 เดือน: กำหนดส่ง (พ.ศ.)", required=False)
+    days_before = forms.CharField(
+        label="เตือนก่อนครบกำหนด (วัน คั่นด้วยจุลภาค)",
+        max_length=50,
+        required=False,
+        help_text="เช่น 7, 1 (ค่าเริ่มต้น) เว้นว่างหากไม่ต้องการเตือนล่วงหน้า",
+    )
+
+    def clean_days_before(self):
+        text = self.cleaned_data["days_before"].replace(" ", "")
+        if not text:
+            return []
+        try:
+            return [int(part) for part in text.split(",") if part]
+        except ValueError:
+            raise forms.ValidationError("กรอกเป็นจำนวนวัน คั่นด้วยจุลภาค เช่น 7, 1") from None

@@ -180,3 +180,50 @@ class EvidenceLink(models.Model):
     class Meta:
         verbose_name = "ลิงก์หลักฐาน"
         verbose_name_plural = "ลิงก์หลักฐาน"
+
+
+class RoundSchedule(models.Model):
+    """The coordinator's own dates for a reporting round, in place of the year's defaults.
+
+    The dates every page and reminder uses come from selectors_tracking.round_window().
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="round_schedules")
+    year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="round_schedules")
+    round = models.CharField("รอบการรายงาน", max_length=20, choices=Round.choices)
+    opens_on = models.DateField("เริ่มรายงานผล")
+    due_on = models.DateField("กำหนดส่งผล")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "กำหนดการรายงานผล"
+        verbose_name_plural = "กำหนดการรายงานผล"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "round"], name="uniq_round_schedule"),
+            models.CheckConstraint(condition=models.Q(opens_on__lte=models.F("due_on")), name="round_opens_before_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.year.be_year} · {self.get_round_display()}"
+
+
+def default_remind_days() -> list[int]:
+    return [7, 1]
+
+
+class ReminderSetting(models.Model):
+    """How many days before a round's due date the agency's divisions are reminded (default 7 and 1)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="reminder_setting")
+    days_before = models.JSONField("เตือนล่วงหน้า (วัน)", default=default_remind_days, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "การแจ้งเตือนของหน่วยงาน"
+        verbose_name_plural = "การแจ้งเตือนของหน่วยงาน"
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.days_before}"

@@ -33,3 +33,11 @@ urlpatterns += [
     path("workbook/export/", views_workbook.workbook_export_view, name="workbook_export"),
     path("workbook/import/<str:token>/", views_workbook.workbook_preview, name="workbook_preview"),
 ]
+
+from . import views_tracking  # noqa: E402
+
+urlpatterns += [
+    path("board/", views_tracking.board, name="board"),
+    path("board/remind/", views_tracking.board_remind, name="board_remind"),
+    path("board/schedule/", views_tracking.round_schedule, name="round_schedule"),
+]

@@ -2,7 +2,7 @@ from django import forms
 
 from ita_portal.fields import BEDateField
 
-from .models import COLUMNS, Report
+from .models import COLUMNS, COMMENT_MAX, Report
 
 
 class ReportLayoutForm(forms.ModelForm):
@@ -23,3 +23,12 @@ class ReportLayoutForm(forms.ModelForm):
         # Keep the seeds' column order, whatever order the boxes were ticked in.
         chosen = self.cleaned_data["columns"]
         return [c for c in COLUMNS if c in chosen]
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        label="เหตุผลหรือสิ่งที่ต้องแก้ไข",
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "กรุณาระบุเหตุผลหรือสิ่งที่ต้องแก้ไขก่อนส่งกลับ"},
+    )

@@ -80,6 +80,34 @@ class Report(models.Model):
         return f"{self.get_kind_display()} {self.year.be_year} {self.agency}"
 
 
+COMMENT_MAX = 1000
+
+
+class ReportEvent(models.Model):
+    """A step in a report's approval: who submitted, sent back (with why), approved or published it."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "เสนอผู้บริหาร"
+        SENT_BACK = "sent_back", "ส่งกลับเพื่อแก้ไข"
+        APPROVED = "approved", "อนุมัติ"
+        PUBLISHED = "published", "เผยแพร่"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("การดำเนินการ", max_length=20, choices=Action.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    comment = models.TextField("ความเห็น", max_length=COMMENT_MAX, blank=True)
+    created_at = models.DateTimeField("เมื่อ", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ประวัติการพิจารณารายงาน"
+        verbose_name_plural = "ประวัติการพิจารณารายงาน"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["report", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.get_action_display()}"
+
+
 def report_upload_to(instance, filename: str) -> str:
     r = instance.report
     return f"reports/{r.agency.code}/{r.year.be_year}/{r.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"

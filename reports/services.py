@@ -3,15 +3,21 @@
 import functools
 import hashlib
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.access import Access
+from agencies.models import Role
+from agencies.selectors import members_with_roles
+from notifications.services import outbox_enqueue
 
-from .models import PublishedVersion, RenderJob, Report, State
+from .models import COMMENT_MAX, PublishedVersion, RenderJob, Report, ReportEvent, State
 from .rendering import render_pdf
 from .selectors import context_hash, context_json, report_context
 
@@ -127,7 +133,53 @@ def report_layout_save(*, access: Access, report: Report) -> Report:
     return report
 
 
-def report_submit(*, access: Access, report: Report) -> Report:
+def _actor(access: Access, user):
+    return user if user is not None else (access.membership.user if access.membership else None)
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else "ระบบ"
+
+
+NOTICE_SUBJECTS = {
+    ReportEvent.Action.SUBMITTED: "{report} เสนอให้ผู้บริหารพิจารณา",
+    ReportEvent.Action.SENT_BACK: "{report} ถูกส่งกลับเพื่อแก้ไข",
+    ReportEvent.Action.APPROVED: "{report} ได้รับอนุมัติแล้ว",
+    ReportEvent.Action.PUBLISHED: "{report} เผยแพร่แล้ว",
+}
+
+
+def report_event_record(*, report: Report, action: str, user, comment: str = "", notify_roles=()) -> ReportEvent:
+    """Note a step of the report's approval and queue a notice to the members with these roles
+    (never to the one who took the step); the outbox sends them after the commit."""
+    event = ReportEvent.objects.create(report=report, action=action, user=user, comment=comment)
+    if not notify_roles:
+        return event
+    label = f"{report.get_kind_display()} ปีงบประมาณ {report.year.be_year}"
+    subject = NOTICE_SUBJECTS[action].format(report=label)
+    path = reverse(
+        "reports:detail", kwargs={"code": report.agency.code, "be_year": report.year.be_year, "kind": report.kind}
+    )
+    lines = [f"{label} ของ{report.agency.name}", f"{event.get_action_display()}โดย {_name(user)}"]
+    if comment:
+        lines += ["", "ความเห็น:", comment]
+    lines += ["", f"ดูรายงานได้ที่ {settings.SITE_URL}{path}"]
+    for membership in members_with_roles(agency=report.agency, roles=notify_roles):
+        if user is not None and membership.user_id == user.pk:
+            continue
+        outbox_enqueue(
+            recipient=membership.user,
+            agency=report.agency,
+            subject=subject,
+            body="\n".join(lines),
+            dedupe_key=f"report-event:{event.pk}:{membership.user_id}",
+        )
+    return event
+
+
+@transaction.atomic
+def report_submit(*, access: Access, report: Report, user=None) -> Report:
+    """The coordinator proposes the report to the executives, who are told."""
     access.require_manage()
     if report.state not in (State.DRAFT, State.PUBLISHED, State.SUBMITTED, State.APPROVED):
         raise ServiceError("ไม่สามารถเสนอรายงานนี้ได้")
@@ -137,9 +189,13 @@ def report_submit(*, access: Access, report: Report) -> Report:
     report.submitted_at = timezone.now()
     report.approved_at, report.approved_by = None, None
     report.save()
+    report_event_record(
+        report=report, action=ReportEvent.Action.SUBMITTED, user=_actor(access, user), notify_roles=[Role.EXECUTIVE]
+    )
     return report
 
 
+@transaction.atomic
 def report_approve(*, access: Access, report: Report, user) -> Report:
     access.require_approve()
     if report.state != State.SUBMITTED:
@@ -148,6 +204,33 @@ def report_approve(*, access: Access, report: Report, user) -> Report:
     report.approved_at = timezone.now()
     report.approved_by = user
     report.save()
+    report_event_record(report=report, action=ReportEvent.Action.APPROVED, user=user, notify_roles=[Role.COORDINATOR])
+    return report
+
+
+@transaction.atomic
+def report_send_back(*, access: Access, report: Report, user, comment: str) -> Report:
+    """Return a submitted (or approved, not yet published) report to draft with the reason why.
+
+    The executive sends it back to the coordinators; a coordinator may also withdraw it before
+    it is published (the executives are then told too). The comment stays in the report's history.
+    """
+    if not (access.can_approve or access.can_manage):
+        raise PermissionDenied("เฉพาะผู้บริหารหรือผู้ประสานงาน ITA ของหน่วยงานเท่านั้น")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ServiceError("กรุณาระบุเหตุผลหรือสิ่งที่ต้องแก้ไขก่อนส่งกลับ")
+    if len(comment) > COMMENT_MAX:
+        raise ServiceError(f"ความเห็นยาวเกิน {COMMENT_MAX:,} ตัวอักษร")
+    if not report.pk or report.state not in (State.SUBMITTED, State.APPROVED):
+        raise ServiceError("ส่งกลับได้เฉพาะรายงานที่เสนอผู้บริหารหรืออนุมัติแล้วแต่ยังไม่เผยแพร่")
+    report.state = State.DRAFT
+    report.approved_at, report.approved_by = None, None
+    report.save()
+    roles = [Role.COORDINATOR] if access.can_approve else [Role.COORDINATOR, Role.EXECUTIVE]
+    report_event_record(
+        report=report, action=ReportEvent.Action.SENT_BACK, user=user, comment=comment, notify_roles=roles
+    )
     return report
 
 
@@ -181,5 +264,8 @@ def report_publish_render_and_store(*, report: Report, user, render=None) -> Pub
         # A worker has no request for simple-history's middleware: name the publisher here.
         locked._history_user = user
         locked.save()
+        report_event_record(
+            report=locked, action=ReportEvent.Action.PUBLISHED, user=user, notify_roles=[Role.COORDINATOR]
+        )
     report.refresh_from_db()
     return version

@@ -18,8 +18,8 @@ from assessments.selectors import year_numbers
 from measures.selectors import year_get
 
 from . import selectors, services
-from .forms import ReportLayoutForm
-from .models import Kind, PublishedVersion, RenderJob, Report
+from .forms import ReportLayoutForm, SendBackForm
+from .models import Kind, PublishedVersion, RenderJob, Report, ReportEvent
 
 WORKER_NOTICE_AFTER = timedelta(seconds=60)
 
@@ -66,6 +66,8 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             messages.success(request, "บันทึกรูปแบบรายงานเรียบร้อยแล้ว")
             return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
     versions = report.versions.all() if report.pk else []
+    events = list(report.events.select_related("user")[:20]) if report.pk else []
+    sent_back = events[0] if events and events[0].action == ReportEvent.Action.SENT_BACK else None
     jobs = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind)
     return render(
         request,
@@ -74,6 +76,10 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             "report": report,
             "form": form,
             "versions": versions,
+            "events": events,
+            "sent_back": sent_back,
+            "send_back_form": SendBackForm(),
+            "can_send_back": report.state in ("submitted", "approved") and (access.can_manage or access.can_approve),
             "preview_job": jobs.get(RenderJob.Purpose.PREVIEW),
             "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
         },
@@ -123,11 +129,17 @@ def report_action(request, access: Access, be_year: int, kind: str, action: str)
     report = _report(access, be_year, kind)
     try:
         if action == "submit":
-            services.report_submit(access=access, report=report)
+            services.report_submit(access=access, report=report, user=request.user)
             messages.success(request, "เสนอรายงานต่อผู้บริหารแล้ว")
         elif action == "approve":
             services.report_approve(access=access, report=report, user=request.user)
             messages.success(request, "อนุมัติรายงานแล้ว")
+        elif action == "send_back":
+            # The service checks who may, and the comment (required, at most COMMENT_MAX characters).
+            services.report_send_back(
+                access=access, report=report, user=request.user, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, "ส่งรายงานกลับเป็นฉบับร่างเพื่อแก้ไขแล้ว ระบบแจ้งผู้เกี่ยวข้องพร้อมความเห็น")
         elif action == "publish":
             services.report_publish_request(access=access, report=report, user=request.user)
             messages.success(request, "กำลังสร้างไฟล์ PDF ฉบับเผยแพร่ ระบบจะเผยแพร่ให้เมื่อสร้างเสร็จ")

@@ -5,6 +5,7 @@
 #   - a PDF worker (scripts/worker.sh): drafts and published reports appear within seconds
 #   - the outbox sender (send_outbox --loop): e-mails and LINE messages; in development e-mails
 #     are files in var/mail/ (the password-reset mail included), unless EMAIL_BACKEND says otherwise
+#   - the reminders (send_reminders --loop): queues the day's reporting reminders, once a day each
 #
 #   bash scripts/start.sh
 #   PORT=8123 bash scripts/start.sh
@@ -35,8 +36,10 @@ bash scripts/worker.sh &
 pids+=($!)
 .venv/bin/python manage.py send_outbox --loop "${OUTBOX_INTERVAL:-10}" &
 pids+=($!)
+.venv/bin/python manage.py send_reminders --loop "${REMINDERS_INTERVAL:-3600}" &
+pids+=($!)
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" &
 pids+=($!)
-echo "ITA Portal: http://127.0.0.1:$PORT  (PDF worker and outbox sender running; Ctrl-C stops all)"
+echo "ITA Portal: http://127.0.0.1:$PORT  (PDF worker, outbox sender and reminders running; Ctrl-C stops all)"
 # Whichever stops first (or Ctrl-C) ends the others.
 wait -n

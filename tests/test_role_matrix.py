@@ -24,7 +24,7 @@ from PIL import Image
 
 from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
-from measures.models import Activity, EvidencePhoto, Measure, Plan, Progress
+from measures.models import Activity, EvidencePhoto, Measure, Plan, Progress, RoundSchedule
 from notifications.models import LineChannel, OutboundMessage
 from oit.models import OitEvidence, OitItem, OitSnapshot
 from reports.models import PublishedVersion, RenderJob, Report, State
@@ -480,6 +480,31 @@ CASES = [
         post=READ_MEASURE_A,
         kwargs=lambda w: {"code": A, "photo_id": w.photo.pk},
     ),
+    # Following up the round: the board, its reminders (queued, never sent here) and the dates.
+    Case("measures:board", get=MANAGE, post=MANAGE, kwargs=code, query="?year=2567&round=six_month"),
+    Case(
+        "measures:board_remind",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        query="?year=2567&round=six_month",
+        data=lambda w: {
+            "year": "2567",
+            "round": "six_month",
+            "division": Division.objects.get(agency__code=A, name="สำนักปลัด").pk,
+        },
+        effect=lambda w: OutboundMessage.objects.filter(agency__code=A).count(),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "measures:round_schedule",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        data=lambda w: {"year": "2567", "six_month_due": "15/05/2567", "days_before": "7, 1"},
+        effect=lambda w: RoundSchedule.objects.filter(agency__code=A).exists(),
+        writers=COORDINATOR,
+    ),
     # The workbook holds the whole agency: not for division staff; uploads for coordinators.
     Case(
         "measures:workbook",
@@ -533,6 +558,18 @@ CASES = [
         setup=set_report_state(State.SUBMITTED),
         effect=report_state,
         writers=frozenset({"executive"}),
+    ),
+    Case(
+        "reports:action",
+        id="reports:action send_back",
+        get=POST_ONLY,
+        # The executive sends a proposed report back; the coordinator may withdraw it.
+        post=policy(403, anonymous=LOGIN, coordinator=OK, executive=OK, other_coordinator=404),
+        kwargs=lambda w: {**report_kw(w), "action": "send_back"},
+        data=lambda w: {"comment": "ขอให้แก้ไขตารางผลการดำเนินการ"},
+        setup=set_report_state(State.SUBMITTED),
+        effect=report_state,
+        writers=frozenset({"coordinator", "executive"}),
     ),
     Case(
         "reports:action",
