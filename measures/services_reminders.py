@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.access import Access
-from agencies.models import Agency, Role
+from agencies.models import Agency, Membership, Role
 from agencies.selectors import members_with_roles
 from assessments.models import FiscalYear
 from ita_portal.thai import thai_date
@@ -28,7 +28,7 @@ from notifications.models import OutboundMessage
 from notifications.services import outbox_enqueue, outbox_kick
 
 from . import selectors_tracking as tracking
-from .models import ReminderSetting, Round, RoundSchedule
+from .models import Measure, ReminderSetting, Round, RoundSchedule
 from .services import ServiceError
 
 OPENING, BEFORE, OVERDUE, MANUAL = "opening", "before", "overdue", "manual"
@@ -155,7 +155,12 @@ def reminders_send_due(*, today: datetime.date | None = None) -> ReminderSummary
     today = today or timezone.localdate()
     summary = ReminderSummary()
     for year in FiscalYear.objects.order_by("be_year"):
-        agencies = list(Agency.objects.filter(measures__year=year, memberships__isnull=False).distinct().order_by("id"))
+        # Agencies with measures this year and people to remind (not the synthetic scale data).
+        agencies = list(
+            Agency.objects.filter(id__in=Measure.objects.filter(year=year).values("agency_id"))
+            .filter(id__in=Membership.objects.values("agency_id"))
+            .order_by("id")
+        )
         if not agencies:
             continue
         days = tracking.remind_days_many(agency_ids=[a.id for a in agencies])

@@ -1,7 +1,7 @@
 """The coordinator's follow-up pages: the board (ติดตามการรายงานผล), reminders and the round dates."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,8 +46,8 @@ def board_remind(request, access: Access):
     rnd = _round(params.get("round"))
     raw = params.get("division") or ""
     division = None
-    if raw.isdigit():
-        division = Division.objects.for_agency(access.agency).filter(pk=int(raw)).first()
+    if raw:  # one division of the agency; none named: every division not yet reported
+        division = get_object_or_404(Division.objects.for_agency(access.agency), pk=raw if raw.isdigit() else 0)
     if request.method == "POST":
         try:
             summary = services_reminders.reminder_send_now(

@@ -306,3 +306,33 @@ def test_send_reminder_from_the_board_confirms_then_queues_once_a_day():
     # Every division not yet reported: กองคลัง too (the others have no staff in the demo).
     c.post(url, {"year": "2567", "round": "six_month"})
     assert sorted(ksk_messages().values_list("recipient__username", flat=True)) == ["ksk-staff1", "ksk-staff2"]
+
+
+@pytest.mark.django_db
+def test_another_agencys_division_is_not_found_and_nothing_is_queued():
+    other = Division.objects.filter(agency__code="pak-kran").first()
+    c = login("ksk-coord")
+    url = reverse("measures:board_remind", kwargs={"code": KSK})
+    assert c.get(url, {"year": "2567", "round": "six_month", "division": other.pk}).status_code == 404
+    assert c.post(url, {"year": "2567", "round": "six_month", "division": other.pk}).status_code == 404
+    assert c.post(url, {"year": "2567", "round": "six_month", "division": "x"}).status_code == 404
+    assert not ksk_messages().exists()
+
+
+@pytest.mark.django_db
+def test_the_worker_task_runs_the_same_job():
+    from measures.tasks import send_reminders
+
+    result = send_reminders.call()
+    assert set(result) == {"queued", "already"}
+
+
+@pytest.mark.django_db
+def test_the_round_opening_notice_goes_to_every_responsible_division_even_when_reported():
+    _some_progress()
+    reminders.reminders_send_due(today=datetime.date(2024, 4, 1))
+    opening = ksk_messages(dedupe_key__contains=":opening:")
+    assert sorted(opening.values_list("recipient__username", flat=True)) == ["ksk-staff1", "ksk-staff2"]
+    message = opening.get(recipient__username="ksk-staff1")
+    assert message.subject == "เปิดให้บันทึกรายงานผลการดำเนินการรอบ 6 เดือน ปีงบประมาณ 2567 (กำหนดส่ง 30 เมษายน 2567)"
+    assert "มาตรการ/กิจกรรมที่กองรับผิดชอบ" in message.body and "จำนวน 9 รายการ" in message.body
