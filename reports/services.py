@@ -208,6 +208,14 @@ def report_approve(*, access: Access, report: Report, user) -> Report:
     return report
 
 
+SEND_BACK_STATES = (State.SUBMITTED, State.APPROVED)
+
+
+def report_send_back_allowed(*, access: Access, report: Report) -> bool:
+    """Whether the user may send this report back now (the report page shows the form then)."""
+    return (access.can_approve or access.can_manage) and bool(report.pk) and report.state in SEND_BACK_STATES
+
+
 @transaction.atomic
 def report_send_back(*, access: Access, report: Report, user, comment: str) -> Report:
     """Return a submitted (or approved, not yet published) report to draft with the reason why.
@@ -222,7 +230,7 @@ def report_send_back(*, access: Access, report: Report, user, comment: str) -> R
         raise ServiceError("กรุณาระบุเหตุผลหรือสิ่งที่ต้องแก้ไขก่อนส่งกลับ")
     if len(comment) > COMMENT_MAX:
         raise ServiceError(f"ความเห็นยาวเกิน {COMMENT_MAX:,} ตัวอักษร")
-    if not report.pk or report.state not in (State.SUBMITTED, State.APPROVED):
+    if not report_send_back_allowed(access=access, report=report):
         raise ServiceError("ส่งกลับได้เฉพาะรายงานที่เสนอผู้บริหารหรืออนุมัติแล้วแต่ยังไม่เผยแพร่")
     report.state = State.DRAFT
     report.approved_at, report.approved_by = None, None

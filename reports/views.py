@@ -79,7 +79,7 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             "events": events,
             "sent_back": sent_back,
             "send_back_form": SendBackForm(),
-            "can_send_back": report.state in ("submitted", "approved") and (access.can_manage or access.can_approve),
+            "can_send_back": services.report_send_back_allowed(access=access, report=report),
             "preview_job": jobs.get(RenderJob.Purpose.PREVIEW),
             "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
         },
