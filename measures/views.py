@@ -3,6 +3,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.access import Access, with_access
@@ -12,6 +13,7 @@ from ita_portal.cache import agency_cached
 from . import selectors, services
 from .forms import ActivityForm, CopyYearForm, LinkFormSet, MeasureForm, PhotoFormSet, PlanForm, ProgressForm
 from .models import Activity, EvidencePhoto, Measure, Plan, Round
+from .selectors_tracking import round_window
 
 
 def _list_url(access: Access, be_year: int) -> str:
@@ -62,6 +64,10 @@ def my_work(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
     rnd = _round(request)
 
+    # The round's due date (the agency's own or the year's) is read afresh and is part of the key.
+    window = round_window(agency=access.agency, year=year, round=rnd)
+    overdue = window.is_overdue(timezone.localdate())
+
     def context() -> dict:
         items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
         return {
@@ -70,9 +76,12 @@ def my_work(request, access: Access):
             "round": rnd,
             "rounds": selectors.ROUNDS,
             "items": items,
+            "window": window,
+            "overdue": overdue,
         }
 
-    html = _page_content(access, f"{year.pk}:{rnd}", "measures/_my_work.html", context)
+    key = f"{year.pk}:{rnd}:{window.opens_on}:{window.due_on}:{overdue}"
+    html = _page_content(access, key, "measures/_my_work.html", context)
     return render(request, "measures/my_work.html", {"year": year, "content": html})
 
 

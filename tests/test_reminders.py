@@ -336,3 +336,16 @@ def test_the_round_opening_notice_goes_to_every_responsible_division_even_when_r
     message = opening.get(recipient__username="ksk-staff1")
     assert message.subject == "เปิดให้บันทึกรายงานผลการดำเนินการรอบ 6 เดือน ปีงบประมาณ 2567 (กำหนดส่ง 30 เมษายน 2567)"
     assert "มาตรการ/กิจกรรมที่กองรับผิดชอบ" in message.body and "จำนวน 9 รายการ" in message.body
+
+
+@pytest.mark.django_db
+def test_my_work_shows_the_rounds_due_date_and_a_new_one_at_once():
+    staff = login("ksk-staff1")
+    url = reverse("measures:my_work", kwargs={"code": KSK}) + "?year=2567&round=six_month"
+    body = staff.get(url).content.decode()
+    assert "กำหนดส่งผลรอบ 6 เดือน: <strong>30 เมษายน 2567</strong>" in body and "เลยกำหนดแล้ว" in body
+    login("ksk-coord").post(
+        reverse("measures:round_schedule", kwargs={"code": KSK}),
+        {"year": "2567", "six_month_due": "15/05/2567", "days_before": "7, 1"},
+    )
+    assert "<strong>15 พฤษภาคม 2567</strong>" in staff.get(url).content.decode()  # not the cached page
