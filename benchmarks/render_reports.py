@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH = Path(tempfile.gettempdir()) / "ita-bench-reports"
+SCRATCH = Path(os.environ.get("ITA_BENCH_DIR") or Path(tempfile.gettempdir()) / "ita-bench-reports")
 
 
 def setup_django():

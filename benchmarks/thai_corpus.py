@@ -52,6 +52,17 @@ PHRASES: tuple[str, ...] = (
 
 CONTEXTS: tuple[str, ...] = ("header", "heading", "paragraph", "table cell", "footer")
 
+# Sentences as users type them (progress reports, measure titles): extracted
+# with whitespace kept, each must come out with exactly its own spaces.
+SENTENCES: tuple[str, ...] = (
+    "โครงการชื่อว่า ส่งเสริมคุณธรรมและความโปร่งใส",
+    "ผู้บริหารท้องถิ่นประกาศเจตจำนงสุจริต",
+    "น้ำประปาหมู่บ้านได้รับการซ่อมแซมแล้วเสร็จ",
+    "เผยแพร่ข้อมูลข่าวสารที่สำคัญผ่านเว็บไซต์ของหน่วยงาน",
+    "จัดซื้อจัดจ้างตามพระราชบัญญัติ พ.ศ. ๒๕๖๐",
+    "ญี่ปุ่นปั๊มน้ำมันฤๅษีฦๅ ศูนย์ฯ ฯลฯ",
+)
+
 
 def font_face_css() -> str:
     """@font-face rules for Sarabun Regular (400) and Bold (700)."""
@@ -90,6 +101,18 @@ table {{ border-collapse: collapse; }}
 th, td {{ border: 0.5pt solid #999; padding: 2pt; vertical-align: top; }}
 td.narrow {{ width: 14mm; }}
 </style></head><body>{"".join(pages)}</body></html>"""
+
+
+def sentences_html(sentences: tuple[str, ...] = SENTENCES) -> str:
+    """One sentence per paragraph, on one wide page, in the corpus's fonts."""
+    paragraphs = "".join(f"<p>{html.escape(sentence)}</p>" for sentence in sentences)
+    return f"""<!doctype html>
+<html lang=th><head><meta charset=utf-8><style>
+{font_face_css()}
+@page {{ size: A4 landscape; margin: 15mm; }}
+html {{ font-family: Sarabun; font-size: 16pt; }}
+p:nth-child(even) {{ font-weight: 700; }}
+</style></head><body>{paragraphs}</body></html>"""
 
 
 def render_pdf(path: Path, phrases: tuple[str, ...] = PHRASES) -> Path:
@@ -150,7 +173,7 @@ ENGINES = {
     "pdfium": extract_pdfium,
     "pdfjs": extract_pdfjs,
 }
-EXACT_ENGINES = ("poppler", "mupdf")  # must extract exactly, without NFKC
+EXACT_ENGINES = ("poppler", "mupdf", "pdfium", "pdfjs")  # must extract exactly, without NFKC
 
 
 def squeeze(text: str, nfkc: bool) -> str:
