@@ -10,6 +10,7 @@ S3-compatible bucket alike): a PDF never carries a server path.
 import copy
 import logging
 import mimetypes
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -22,7 +23,7 @@ from pythainlp.util import arabic_digit_to_thai_digit
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import thai_text_layer
+from . import chunked, pdf_patches, thai_text_layer
 
 FONT_FILES = [
     ("Sarabun-Regular.ttf", 400, "normal"),
@@ -109,13 +110,17 @@ def render_html(context: dict) -> str:
 
 
 def _stylesheets(context: dict, font_config: FontConfiguration) -> list:
+    return [weasyprint.CSS(string=_css(context), url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
+
+
+def _css(context: dict) -> str:
     css = _font_css() + "\n" + CSS_PATH.read_text(encoding="utf-8")
     header = f"{context['agency']['name']} · {context['report']['kind_label']} {context['report']['be_year']}"
     if context["report"]["thai_digits"]:
         header = arabic_digit_to_thai_digit(header)
         css += '\n@page { @bottom-center { content: "หน้า " counter(page, thai); } }'
     css += "\n@page { @top-right { content: " + _css_string(header) + "; } }"
-    return [weasyprint.CSS(string=css, url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
+    return css
 
 
 def _css_string(text: str) -> str:
@@ -132,31 +137,61 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(context: dict, *, archival: bool = False, attachments: list[tuple[str, bytes]] = ()) -> bytes:
+def render_processes() -> int:
+    """Processes a draft may use: REPORT_RENDER_PROCESSES, else the cores this process may run on."""
+    configured = getattr(settings, "REPORT_RENDER_PROCESSES", None)
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
+def render_pdf(
+    context: dict,
+    *,
+    archival: bool = False,
+    attachments: list[tuple[str, bytes]] = (),
+    processes: int | None = None,
+) -> bytes:
     """PDF bytes for a report context.
 
     archival=True (publishing) writes a tagged PDF/A-3b (structure tree for screen readers) with the
     given attachments (the report's data); drafts skip tagging, which costs about a quarter of the
-    render time on dense tables. Every PDF carries title, author, subject and /Lang th.
+    render time on dense tables, and long drafts are rendered in chunks by ``processes`` forked
+    processes (reports/chunked.py). Every PDF carries title, author, subject and /Lang th.
     Raises ReportRenderError if WeasyPrint reports a missing glyph: a PDF with tofu is never stored.
     """
     thai_text_layer.enable()
+    pdf_patches.enable()
     html = render_html(context)
+    css = _css(context)
+    font_config = FontConfiguration()
+    stylesheets = [weasyprint.CSS(string=css, url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
+    photos = [p["name"] for page in context.get("photo_pages", []) for p in page["photos"] if p.get("name")]
+    document = weasyprint.HTML(string=html, url_fetcher=ProjectFilesFetcher(media_names=photos))
+    options = {"stylesheets": stylesheets, "font_config": font_config}
+    if archival:
+        options["pdf_tags"] = True
+        options["pdf_variant"] = "pdf/a-3b"
+        options["attachments"] = [
+            weasyprint.Attachment(string=data, name=name, description="ข้อมูลของรายงาน") for name, data in attachments
+        ]
+    else:
+        pdf = chunked.render(
+            document,
+            options,
+            styles=css,
+            version=f"{settings.REPORT_RENDERER_VERSION} {weasyprint.__version__} {thai_text_layer.__name__}",
+            processes=processes or render_processes(),
+            cache=chunked.cache_dir(),
+        )
+        if pdf is not None:
+            return pdf
     collector = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        photos = [p["name"] for page in context.get("photo_pages", []) for p in page["photos"] if p.get("name")]
-        document = weasyprint.HTML(string=html, url_fetcher=ProjectFilesFetcher(media_names=photos))
-        font_config = FontConfiguration()
-        options = {"stylesheets": _stylesheets(context, font_config), "font_config": font_config}
-        if archival:
-            options["pdf_tags"] = True
-            options["pdf_variant"] = "pdf/a-3b"
-            options["attachments"] = [
-                weasyprint.Attachment(string=data, name=name, description="ข้อมูลของรายงาน") for name, data in attachments
-            ]
-        pdf = document.write_pdf(**options)
+        with pdf_patches.quiet_gc():
+            pdf = document.write_pdf(**options)
     finally:
         logger.removeHandler(collector)
     missing = [m for m in collector.messages if "glyph" in m.lower()]

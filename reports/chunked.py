@@ -1,0 +1,358 @@
+"""Drafts of long reports rendered in chunks, by forked worker processes, and merged.
+
+The measures table's groups (ประเด็น, divisions…) are cut into chunks of about
+``ROW_BUDGET`` rows, at group boundaries; a chunk starts on a new page.  The cut
+depends on the report's content only, never on the number of processes, so a
+report gives the same PDF whether its chunks ran one after the other or side by
+side.  Each chunk is a child forked after the HTML was parsed and the fonts
+loaded: it keeps its part of the tree, lays it out, tells the parent how many
+pages it has, receives the number of pages before it and only then makes its
+margin boxes, so page numbers run on across chunks.  The parent merges the
+chunks' PDFs (PyMuPDF) with one outline and the first chunk's metadata.
+
+Chunks are kept on disk under ``REPORT_CHUNK_CACHE_DIR``, keyed by a hash of
+their HTML, the styles, the renderer's version and their first page number: an
+edit to one group re-renders that chunk, and the chunks after it only if its
+page count changed.
+
+Publishing (tagged PDF/A-3b) is not chunked: one structure tree over merged
+files is not written yet (see README, Performance).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import select
+import signal
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import weasyprint
+import weasyprint.layout
+
+from . import pdf_patches
+
+ROW_BUDGET = 150  # rows of the measures table per chunk: about 80 dense landscape pages
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class Chunk:
+    index: int
+    blocks: list[list[ElementTree.Element]]  # each: [group heading?, table]
+    key: str = ""
+    first_page: int | None = None
+    pages: int | None = None
+    pdf: bytes | None = None
+    pid: int | None = None
+    pipes: tuple[int, int] | None = None  # (read counts from child, write offset to child)
+    sent: bool = False
+    files: dict = field(default_factory=dict)
+
+
+def _classes(element: ElementTree.Element) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def plan(root: ElementTree.Element, budget: int = ROW_BUDGET) -> tuple[ElementTree.Element, list[list]] | None:
+    """(the section holding the measures tables, blocks of groups per chunk), or None for one chunk."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for section in body:
+        if "wide-section" in _classes(section) and section.find("table") is not None:
+            break
+    else:
+        return None
+    blocks, block = [], []
+    for child in section:
+        if child.tag == "h3" and "group-heading" in _classes(child):
+            block = [child]
+        elif child.tag == "table" and "measures" in _classes(child):
+            blocks.append([*block, child])
+            block = []
+    rows = [sum(1 for _ in block[-1].iter("tr")) for block in blocks]
+    total = sum(rows)
+    count = min(len(blocks), -(-total // budget))
+    if count <= 1:
+        return None
+    parts: list[list] = [[] for _ in range(count)]
+    done = 0
+    for block, size in zip(blocks, rows, strict=True):
+        # the chunk whose share of the rows holds this block's middle row
+        parts[min(count - 1, int((done + size / 2) * count / total))].append(block)
+        done += size
+    return section, [part for part in parts if part]
+
+
+def _keep(root: ElementTree.Element, section: ElementTree.Element, chunks: list[Chunk], index: int) -> None:
+    """Reduce the tree (in a child's own memory) to chunk ``index``."""
+    body = root.find("body")
+    position = list(body).index(section)
+    first, last = index == 0, index == len(chunks) - 1
+    for number, child in enumerate(list(body)):
+        if (number < position and not first) or (number > position and not last):
+            body.remove(child)
+    mine = {id(element) for block in chunks[index].blocks for element in block}
+    in_blocks = {id(element) for chunk in chunks for block in chunk.blocks for element in block}
+    for child in list(section):
+        if id(child) in mine or (first and id(child) not in in_blocks):
+            continue
+        section.remove(child)
+
+
+def _chunk_html(root: ElementTree.Element, section: ElementTree.Element, chunks: list[Chunk], index: int) -> bytes:
+    """What chunk ``index`` shows, serialized (for its cache key) without copying the tree."""
+    body = root.find("body")
+    position = list(body).index(section)
+    first, last = index == 0, index == len(chunks) - 1
+    head = root.find("head")
+    parts = [ElementTree.tostring(head) if head is not None else b""]
+    in_blocks = {id(element) for chunk in chunks for block in chunk.blocks for element in block}
+    for number, child in enumerate(body):
+        if (number < position and first) or (number > position and last):
+            parts.append(ElementTree.tostring(child))
+        elif number == position:
+            if first:
+                parts.extend(ElementTree.tostring(e) for e in section if id(e) not in in_blocks)
+            parts.extend(ElementTree.tostring(e) for block in chunks[index].blocks for e in block)
+    return b"\0".join(parts)
+
+
+class ChunkError(Exception):
+    pass
+
+
+def cache_dir() -> Path:
+    from django.conf import settings
+
+    return Path(getattr(settings, "REPORT_CHUNK_CACHE_DIR", "") or Path(tempfile.gettempdir()) / "ita-render-chunks")
+
+
+def render(
+    document: weasyprint.HTML,
+    options: dict,
+    *,
+    styles: str,
+    version: str,
+    processes: int = 2,
+    budget: int = ROW_BUDGET,
+    cache: Path | None = None,
+) -> bytes | None:
+    """The draft PDF rendered in chunks, or None when the report is one chunk."""
+    root = document.etree_element
+    planned = plan(root, budget)
+    if planned is None:
+        return None
+    section, parts = planned
+    chunks = [Chunk(index, blocks) for index, blocks in enumerate(parts)]
+    for chunk in chunks:
+        digest = hashlib.sha256(version.encode() + b"\0" + styles.encode() + b"\0")
+        digest.update(_chunk_html(root, section, chunks, chunk.index))
+        chunk.key = digest.hexdigest()
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        first_page = 0
+        for chunk in chunks:  # cached chunks whose first page is known
+            chunk.first_page = first_page
+            pages = _read(cache / f"{chunk.key}.pages")
+            pdf = _read(cache / f"{chunk.key}-{first_page}.pdf")
+            if pages is None or pdf is None:
+                break
+            chunk.pages, chunk.pdf = int(pages), pdf
+            first_page += chunk.pages
+    _run(document, options, root, section, chunks, max(1, processes))
+    if cache is not None:
+        for chunk in chunks:
+            _write(cache / f"{chunk.key}.pages", str(chunk.pages).encode())
+            _write(cache / f"{chunk.key}-{chunk.first_page}.pdf", chunk.pdf)
+        _trim(cache)
+    return merge([chunk.pdf for chunk in chunks])
+
+
+def _run(document, options, root, section, chunks: list[Chunk], processes: int) -> None:
+    todo = [chunk for chunk in chunks if chunk.pdf is None]
+    running: list[Chunk] = []
+    try:
+        while todo or running:
+            while todo and len(running) < processes:
+                chunk = todo.pop(0)
+                _start(document, options, root, section, chunks, chunk)
+                running.append(chunk)
+            _offsets(chunks)
+            readable, _, _ = select.select([chunk.pipes[0] for chunk in running if chunk.pages is None], [], [], 0.05)
+            for chunk in running:
+                if chunk.pipes[0] in readable:
+                    data = os.read(chunk.pipes[0], 4)
+                    if len(data) == 4:
+                        chunk.pages = struct.unpack("<i", data)[0]
+            _offsets(chunks)
+            for chunk in list(running):
+                pid, status = os.waitpid(chunk.pid, os.WNOHANG)
+                if pid:
+                    running.remove(chunk)
+                    _finish(chunk, status)
+    finally:
+        for chunk in running:
+            os.kill(chunk.pid, signal.SIGKILL)
+            os.waitpid(chunk.pid, 0)
+            _close(chunk)
+
+
+def _offsets(chunks: list[Chunk]) -> None:
+    """Give each waiting child its first page number once all chunks before it are counted."""
+    first_page = 0
+    for chunk in chunks:
+        chunk.first_page = first_page
+        if chunk.pipes is not None and not chunk.sent:
+            chunk.sent = True
+            try:
+                os.write(chunk.pipes[1], struct.pack("<i", first_page))
+            except BrokenPipeError:  # the child failed: its exit status tells why
+                pass
+        if chunk.pages is None:
+            return
+        first_page += chunk.pages
+
+
+def _start(document, options, root, section, chunks: list[Chunk], chunk: Chunk) -> None:
+    counts_read, counts_write = os.pipe()
+    offset_read, offset_write = os.pipe()
+    fd, out = tempfile.mkstemp(prefix="ita-chunk-", suffix=".pdf")
+    os.close(fd)
+    chunk.files = {"pdf": out, "err": out + ".err"}
+    pid = os.fork()
+    if pid == 0:  # the child: render this chunk, never return
+        code = 2
+        try:
+            os.close(counts_read)
+            os.close(offset_write)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the render
+            _keep(root, section, chunks, chunk.index)
+            _number_pages(counts_write, offset_read)
+            with pdf_patches.quiet_gc():
+                pdf = _write_pdf(document, options)
+            Path(out).write_bytes(pdf)
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            try:
+                Path(out + ".err").write_text(f"{type(exc).__name__}: {exc}"[:2000], encoding="utf-8")
+            except BaseException:  # noqa: BLE001
+                pass
+        finally:
+            os._exit(code)
+    os.close(counts_write)
+    os.close(offset_read)
+    chunk.pid, chunk.pipes = pid, (counts_read, offset_write)
+
+
+def _write_pdf(document, options) -> bytes:
+    from .rendering import ReportRenderError, _Collect
+
+    collector = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        pdf = document.write_pdf(**options)
+    finally:
+        logger.removeHandler(collector)
+    missing = [m for m in collector.messages if "glyph" in m.lower()]
+    if missing:
+        raise ReportRenderError("; ".join(missing[:5]))
+    return pdf
+
+
+def _number_pages(counts_write: int, offset_read: int) -> None:
+    """Before the first margin box: send the page count, wait for the pages before."""
+    original = weasyprint.layout.make_margin_boxes
+    first_page = []
+
+    def make_margin_boxes(context, page, state):
+        if not first_page:
+            os.write(counts_write, struct.pack("<i", len(context.page_maker) - 1))
+            data = b""
+            while len(data) < 4:
+                more = os.read(offset_read, 4 - len(data))
+                if not more:
+                    raise ChunkError("the parent stopped")
+                data += more
+            first_page.append(struct.unpack("<i", data)[0])
+        counters = {**state[1], "page": [state[1]["page"][0] + first_page[0]]}
+        return original(context, page, (state[0], counters, *state[2:]))
+
+    weasyprint.layout.make_margin_boxes = make_margin_boxes
+
+
+def _finish(chunk: Chunk, status: int) -> None:
+    try:
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            chunk.pdf = Path(chunk.files["pdf"]).read_bytes()
+            return
+        message = _read(Path(chunk.files["err"]))
+        from .rendering import ReportRenderError
+
+        raise ReportRenderError(
+            message.decode() if message else f"การสร้างรายงานส่วนที่ {chunk.index + 1} หยุดกลางคัน (สถานะ {status})"
+        )
+    finally:
+        _close(chunk)
+
+
+def _close(chunk: Chunk) -> None:
+    for fd in chunk.pipes or ():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    chunk.pipes = None
+    for path in chunk.files.values():
+        Path(path).unlink(missing_ok=True)
+
+
+def merge(pdfs: list[bytes]) -> bytes:
+    """One PDF: the pages in order, the first file's metadata and language, one outline."""
+    import pymupdf
+
+    out = pymupdf.open()
+    toc = []
+    metadata = None
+    for pdf in pdfs:
+        with pymupdf.open(stream=pdf, filetype="pdf") as part:
+            metadata = metadata or part.metadata
+            offset = out.page_count
+            toc.extend([level, title, page + offset] for level, title, page in part.get_toc(simple=True))
+            out.insert_pdf(part)
+    out.set_metadata(metadata)
+    out.xref_set_key(out.pdf_catalog(), "Lang", "(th)")
+    if toc:
+        out.set_toc(toc)
+    data = out.tobytes(garbage=1, deflate=True)
+    out.close()
+    return data
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _trim(cache: Path, keep: int = 400) -> None:
+    files = sorted(cache.glob("*"), key=lambda path: path.stat().st_mtime if path.exists() else 0)
+    for path in files[:-keep]:
+        path.unlink(missing_ok=True)
