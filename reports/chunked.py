@@ -129,10 +129,14 @@ class ChunkError(Exception):
     pass
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """REPORT_CHUNK_CACHE_DIR, a temporary folder by default; "off": no cache."""
     from django.conf import settings
 
-    return Path(getattr(settings, "REPORT_CHUNK_CACHE_DIR", "") or Path(tempfile.gettempdir()) / "ita-render-chunks")
+    configured = getattr(settings, "REPORT_CHUNK_CACHE_DIR", "")
+    if configured == "off":
+        return None
+    return Path(configured or Path(tempfile.gettempdir()) / "ita-render-chunks")
 
 
 def render(

@@ -1,0 +1,129 @@
+"""Drafts rendered in chunks by forked processes: page numbers, text, outline, cache, errors."""
+
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pymupdf
+import pytest
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from reports import chunked, pdf_patches, thai_text_layer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import thai_corpus  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CSS = (
+    thai_corpus.font_face_css()
+    + """
+@page { size: A5 landscape; margin: 15mm; @bottom-center { content: "หน้า " counter(page); font-family: Sarabun; } }
+@page wide { size: A5 landscape; }
+html { font-family: Sarabun; font-size: 12pt; }
+.wide-section { page: wide; }
+table { width: 100%; border-collapse: collapse; }
+td { border: 0.5pt solid #000; }
+h3 { break-after: avoid; }
+"""
+)
+
+
+def report_html(groups: int = 6, rows: int = 12, changed: int | None = None) -> str:
+    parts = ["<!doctype html><html lang=th><head><meta charset=utf-8><title>รายงานทดสอบ</title></head><body>"]
+    parts.append("<section><h1>รายงานผลการดำเนินการ</h1><p>น้ำประปาหมู่บ้าน</p></section>")
+    parts.append("<section class=wide-section><h2>ผลการดำเนินการตามมาตรการ</h2>")
+    for group in range(groups):
+        parts.append(f"<h3 class=group-heading>ประเด็นที่ {group + 1}</h3><table class=measures><tbody>")
+        for row in range(rows):
+            text = f"มาตรการที่ {group + 1}.{row + 1} ดำเนินการแล้วเสร็จ ผู้ใหญ่บ้านชื่อว่าน้ำฝน"
+            if changed == group:
+                text += " แก้ไขแล้ว"
+            parts.append(f"<tr><td>{html.escape(text)}</td><td>ต่ำกว่าเป้าหมาย</td></tr>")
+        parts.append("</tbody></table>")
+    parts.append("</section><section><h2>ข้อเสนอแนะ</h2><p>ปิดท้ายรายงาน</p></section></body></html>")
+    return "".join(parts)
+
+
+def document_and_options(source: str):
+    thai_text_layer.enable()
+    pdf_patches.enable()
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(string=CSS, font_config=font_config)
+    return weasyprint.HTML(string=source), {"stylesheets": [css], "font_config": font_config}
+
+
+def render(source: str, **kwargs) -> bytes:
+    document, options = document_and_options(source)
+    kwargs.setdefault("budget", 25)
+    return chunked.render(document, options, styles=CSS, version="test", **kwargs)
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    with pymupdf.open(stream=pdf, filetype="pdf") as document:
+        return [page.get_text() for page in document]
+
+
+def test_plan_cuts_at_group_boundaries_by_rows():
+    root = weasyprint.HTML(string=report_html(groups=6, rows=12)).etree_element
+    section, parts = chunked.plan(root, budget=25)
+    assert [len(part) for part in parts] == [2, 2, 2]  # 72 rows → 3 chunks of 2 groups
+    assert all(block[0].tag == "h3" and block[-1].tag == "table" for part in parts for block in part)
+    assert chunked.plan(root, budget=100) is None  # one chunk: rendered as before
+
+
+def test_chunks_number_pages_on_and_keep_text_outline_and_language(tmp_path):
+    pdf = render(report_html(), processes=2)
+    texts = page_texts(pdf)
+    numbers = [int(re.findall(r"หน้า (\d+)", text)[-1]) for text in texts]
+    assert numbers == list(range(1, len(texts) + 1))
+    flat = "".join("".join(texts).split())
+    for group in range(6):
+        for row in range(12):
+            assert f"มาตรการที่{group + 1}.{row + 1}ดำเนินการแล้วเสร็จผู้ใหญ่บ้านชื่อว่าน้ำฝน" in flat
+    assert flat.count("ต่ำกว่าเป้าหมาย") == 72
+    assert "รายงานผลการดำเนินการ" in texts[0] and "ปิดท้ายรายงาน" in texts[-1]
+    path = tmp_path / "merged.pdf"
+    path.write_bytes(pdf)
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    for engine in ("poppler", "pdfjs"):  # exact Thai after the merge too
+        extracted = "".join("".join(thai_corpus.ENGINES[engine](path)).split())
+        assert extracted.count("ผู้ใหญ่บ้านชื่อว่าน้ำฝน") == 72, engine
+    with pymupdf.open(path) as document:
+        assert document.xref_get_key(document.pdf_catalog(), "Lang") == ("string", "th")
+        assert document.metadata["title"] == "รายงานทดสอบ"
+        toc = document.get_toc()
+        fonts = {font[3].split("+")[-1] for page in document for font in page.get_fonts()}
+    headings = [title for _, title, _ in toc if title.startswith("ประเด็นที่")]
+    assert headings == [f"ประเด็นที่ {n}" for n in range(1, 7)]
+    assert [page for *_, page in toc] == sorted(page for *_, page in toc)
+    assert fonts == {"Sarabun", "Sarabun-Bold"}
+
+
+def test_one_process_gives_the_same_pages():
+    source = report_html()
+    assert page_texts(render(source, processes=1)) == page_texts(render(source, processes=2))
+
+
+def test_cache_re_renders_only_the_changed_chunk(tmp_path, monkeypatch):
+    first = render(report_html(), processes=2, cache=tmp_path)
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(chunked.os, "fork", lambda: forks.append(1) or real_fork())
+    again = render(report_html(), processes=2, cache=tmp_path)
+    assert forks == [] and page_texts(again) == page_texts(first)
+    changed = render(report_html(changed=5), processes=2, cache=tmp_path)  # last group: last chunk
+    assert forks == [1]
+    assert "แก้ไขแล้ว" in "".join(page_texts(changed))
+
+
+def test_a_failing_chunk_is_reported():
+    source = report_html().replace("ปิดท้ายรายงาน", "ปิดท้ายรายงาน \U0010fffd")  # in no font
+    from reports.rendering import ReportRenderError
+
+    with pytest.raises(ReportRenderError, match="glyph"):
+        render(source, processes=2)
