@@ -8,13 +8,16 @@ on one process and on two (reports/chunked.py; the chunk cache off), stock Weasy
 PDF/A-3b, the portal's publishing render, and Chromium's print-to-PDF of the same HTML when
 /usr/bin/chromium exists (a new browser per render, as a service would run it). Prints, per variant,
 the median over rounds of stock's time divided by the variant's time *in the same round* (so a
-busy machine slows both sides of a ratio alike), and the pages/s of its best round. Uses the
+busy machine slows both sides of a ratio alike), and the pages/s of its best round; then the same
+for CPU time (this process and its children), which a machine shared with other work disturbs
+less than wall time. Uses the
 scratch database of benchmarks/render_reports.py (made on first use).
 """
 
 import argparse
 import gc
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -119,27 +122,37 @@ def run(case: str, rounds: int) -> None:
         with pymupdf.open(stream=pdf, filetype="pdf") as document:
             pages[name] = document.page_count
     times: dict[str, list[float]] = {name: [] for name in found}
+    cpu: dict[str, list[float]] = {name: [] for name in found}
     for number in range(rounds):
         names = list(found)
         if number % 2:
             names.reverse()  # alternate the order: neither side always runs first
         for name in names:
             gc.collect()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), cpu_seconds()
             found[name]()
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(cpu_seconds() - start_cpu)
         print(f"  round {number + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f}s" for name in found), flush=True)
     load = os.getloadavg()[0]
     print(f"\n{case}: {rounds} rounds, load average {load:.1f} on {os.cpu_count()} cores at the end")
-    print(f"{'variant':28s} {'pages':>5s} {'× stock (median)':>17s} {'ratios':>28s} {'pages/s best':>12s}")
-    for name in found:
-        baseline = BASELINE.get(name, "stock draft")
-        ratios = [b / t for b, t in zip(times[baseline], times[name], strict=True)]
-        shown = " ".join(f"{r:.2f}" for r in ratios)
-        print(
-            f"{name:28s} {pages[name]:5d} {statistics.median(ratios):17.2f} {shown:>28s} "
-            f"{pages[name] / min(times[name]):12.1f}"
-        )
+    for label, measured in (("wall time", times), ("CPU time", cpu)):
+        print(f"{label:28s} {'pages':>5s} {'× stock (median)':>17s} {'ratios':>32s} {'pages/s best':>12s}")
+        for name in found:
+            baseline = BASELINE.get(name, "stock draft")
+            ratios = [b / t for b, t in zip(measured[baseline], measured[name], strict=True)]
+            shown = " ".join(f"{r:.2f}" for r in ratios)
+            print(
+                f"{name:28s} {pages[name]:5d} {statistics.median(ratios):17.2f} {shown:>32s} "
+                f"{pages[name] / min(measured[name]):12.1f}"
+            )
+        print()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that ended (chunk renders, Chromium)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:

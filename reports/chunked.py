@@ -15,8 +15,8 @@ their HTML, the styles, the renderer's version and their first page number: an
 edit to one group re-renders that chunk, and the chunks after it only if its
 page count changed.
 
-Publishing (tagged PDF/A-3b) is not chunked: one structure tree over merged
-files is not written yet (see README, Performance).
+Published files (tagged PDF/A-3b) are chunked the same way; reports/pdf_merge.py
+joins their structure trees, and the report's data is attached to the first chunk.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from xml.etree import ElementTree
 import weasyprint
 import weasyprint.layout
 
-from . import pdf_patches
+from . import pdf_merge, pdf_patches
 
 ROW_BUDGET = 150  # rows of the measures table per chunk: about 80 dense landscape pages
 _PR_SET_PDEATHSIG = 1
@@ -145,20 +145,28 @@ def render(
     *,
     styles: str,
     version: str,
+    first_chunk_extra: bytes = b"",
     processes: int = 2,
     budget: int = ROW_BUDGET,
     cache: Path | None = None,
 ) -> bytes | None:
-    """The draft PDF rendered in chunks, or None when the report is one chunk."""
+    """The PDF rendered in chunks, or None when the report is one chunk.
+
+    ``styles``, ``version`` and ``first_chunk_extra`` (what the attachments hold) enter the
+    chunks' cache keys with their HTML.
+    """
     root = document.etree_element
     planned = plan(root, budget)
     if planned is None:
         return None
     section, parts = planned
     chunks = [Chunk(index, blocks) for index, blocks in enumerate(parts)]
+    kind = f"{options.get('pdf_variant')} {options.get('pdf_tags')}"
     for chunk in chunks:
-        digest = hashlib.sha256(version.encode() + b"\0" + styles.encode() + b"\0")
+        digest = hashlib.sha256("\0".join([version, kind, styles, ""]).encode())
         digest.update(_chunk_html(root, section, chunks, chunk.index))
+        if chunk.index == 0:  # attachments go into the first chunk only
+            digest.update(b"\0" + first_chunk_extra)
         chunk.key = digest.hexdigest()
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
@@ -177,7 +185,7 @@ def render(
             _write(cache / f"{chunk.key}.pages", str(chunk.pages).encode())
             _write(cache / f"{chunk.key}-{chunk.first_page}.pdf", chunk.pdf)
         _trim(cache)
-    return merge([chunk.pdf for chunk in chunks])
+    return pdf_merge.merge([chunk.pdf for chunk in chunks], tagged=bool(options.get("pdf_tags")))
 
 
 def _run(document, options, root, section, chunks: list[Chunk], processes: int) -> None:
@@ -241,6 +249,8 @@ def _start(document, options, root, section, chunks: list[Chunk], chunk: Chunk) 
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the render
             _keep(root, section, chunks, chunk.index)
+            if chunk.index:
+                options = {**options, "attachments": []}
             _number_pages(counts_write, offset_read)
             with pdf_patches.quiet_gc():
                 pdf = _write_pdf(document, options)
@@ -319,28 +329,6 @@ def _close(chunk: Chunk) -> None:
     chunk.pipes = None
     for path in chunk.files.values():
         Path(path).unlink(missing_ok=True)
-
-
-def merge(pdfs: list[bytes]) -> bytes:
-    """One PDF: the pages in order, the first file's metadata and language, one outline."""
-    import pymupdf
-
-    out = pymupdf.open()
-    toc = []
-    metadata = None
-    for pdf in pdfs:
-        with pymupdf.open(stream=pdf, filetype="pdf") as part:
-            metadata = metadata or part.metadata
-            offset = out.page_count
-            toc.extend([level, title, page + offset] for level, title, page in part.get_toc(simple=True))
-            out.insert_pdf(part)
-    out.set_metadata(metadata)
-    out.xref_set_key(out.pdf_catalog(), "Lang", "(th)")
-    if toc:
-        out.set_toc(toc)
-    data = out.tobytes(garbage=1, deflate=True)
-    out.close()
-    return data
 
 
 def _read(path: Path) -> bytes | None:

@@ -156,8 +156,8 @@ def render_pdf(
 
     archival=True (publishing) writes a tagged PDF/A-3b (structure tree for screen readers) with the
     given attachments (the report's data); drafts skip tagging, which costs about a quarter of the
-    render time on dense tables, and long drafts are rendered in chunks by ``processes`` forked
-    processes (reports/chunked.py). Every PDF carries title, author, subject and /Lang th.
+    render time on dense tables. Long reports are rendered in chunks by ``processes`` forked
+    processes (reports/chunked.py), tagged ones included. Every PDF carries title, author, subject and /Lang th.
     Raises ReportRenderError if WeasyPrint reports a missing glyph: a PDF with tofu is never stored.
     """
     thai_text_layer.enable()
@@ -175,17 +175,17 @@ def render_pdf(
         options["attachments"] = [
             weasyprint.Attachment(string=data, name=name, description="ข้อมูลของรายงาน") for name, data in attachments
         ]
-    else:
-        pdf = chunked.render(
-            document,
-            options,
-            styles=css,
-            version=f"{settings.REPORT_RENDERER_VERSION} {weasyprint.__version__} {thai_text_layer.__name__}",
-            processes=processes or render_processes(),
-            cache=chunked.cache_dir(),
-        )
-        if pdf is not None:
-            return pdf
+    pdf = chunked.render(
+        document,
+        options,
+        styles=css,
+        version=f"{settings.REPORT_RENDERER_VERSION} {weasyprint.__version__} {thai_text_layer.__name__}",
+        first_chunk_extra=b"\0".join(name.encode() + b"\0" + data for name, data in attachments),
+        processes=processes or render_processes(),
+        cache=chunked.cache_dir(),
+    )
+    if pdf is not None:
+        return pdf
     collector = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)

@@ -127,3 +127,85 @@ def test_a_failing_chunk_is_reported():
 
     with pytest.raises(ReportRenderError, match="glyph"):
         render(source, processes=2)
+
+
+def structure_problems(pdf: bytes) -> list[str]:
+    """Every marked content on every page found through the ParentTree, every element's
+    parent its real parent, every element's page a page of the file."""
+    problems = []
+    with pymupdf.open(stream=pdf, filetype="pdf") as document:
+        catalog = document.pdf_catalog()
+        root = int(document.xref_get_key(catalog, "StructTreeRoot")[1].split()[0])
+        parent_tree = int(document.xref_get_key(root, "ParentTree")[1].split()[0])
+        nums = document.xref_get_key(parent_tree, "Nums")[1]
+        entries = {
+            int(key): [int(x) for x in re.findall(r"(\d+) 0 R", value)]
+            for key, value in re.findall(r"(\d+)\s*(\[[^\]]*\]|\d+ 0 R)", nums)
+        }
+        pages = {page.xref: number for number, page in enumerate(document)}
+        for number, page in enumerate(document):
+            key = int(document.xref_get_key(page.xref, "StructParents")[1])
+            mcids = [int(m) for m in re.findall(rb"/MCID (\d+)", page.read_contents())]
+            elements = entries.get(key, [])
+            for mcid in mcids:
+                if mcid >= len(elements):
+                    problems.append(f"page {number}: MCID {mcid} not in the ParentTree")
+                elif document.xref_get_key(elements[mcid], "Pg")[1] != f"{page.xref} 0 R":
+                    problems.append(f"page {number}: MCID {mcid} maps to an element of another page")
+        seen, todo = set(), [(root, None)]
+        while todo:
+            xref, parent = todo.pop()
+            if xref in seen:
+                problems.append(f"element {xref} twice in the tree")
+                continue
+            seen.add(xref)
+            if parent is not None and document.xref_get_key(xref, "P")[1] != f"{parent} 0 R":
+                problems.append(f"element {xref}: /P is not its parent {parent}")
+            kind, page = document.xref_get_key(xref, "Pg")
+            if kind == "xref" and int(page.split()[0]) not in pages:
+                problems.append(f"element {xref}: /Pg is not a page of the file")
+            kids = document.xref_get_key(xref, "K")
+            for kid in re.findall(r"(\d+) 0 R", kids[1] if kids[0] in ("array", "xref") else ""):
+                if document.xref_get_key(int(kid), "Type")[1] == "/StructElem":
+                    todo.append((int(kid), xref))
+        if len(seen) < 100:
+            problems.append(f"only {len(seen)} elements in the tree")
+    return problems
+
+
+def test_tagged_pdf_a_chunks_merge_into_one_structure_tree(tmp_path):
+    document, options = document_and_options(report_html())
+    options.update(
+        pdf_tags=True,
+        pdf_variant="pdf/a-3b",
+        attachments=[weasyprint.Attachment(string=b'{"ok": 1}', name="report-data.json")],
+    )
+    pdf = chunked.render(document, options, styles=CSS, version="test", budget=25, processes=2)
+    assert structure_problems(pdf) == []
+    texts = page_texts(pdf)
+    assert [int(re.findall(r"หน้า (\d+)", text)[-1]) for text in texts] == list(range(1, len(texts) + 1))
+    path = tmp_path / "published.pdf"
+    path.write_bytes(pdf)
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    with pymupdf.open(path) as merged:
+        assert merged.embfile_names() == ["report-data.json"]
+        assert b"pdfaid:part" in merged.get_xml_metadata().encode() or b"pdfaid" in pdf
+        assert merged.xref_get_key(merged.pdf_catalog(), "MarkInfo")[0] == "dict"
+        kids = merged.xref_get_key(merged.pdf_catalog(), "StructTreeRoot")
+        assert kids[0] == "xref"
+        names = {merged.xref_get_key(x, "BaseFont")[1] for x in range(1, merged.xref_length())}
+    subsets = [name for name in names if "+" in name]
+    assert len(subsets) == len(set(subsets)) >= 4  # two weights × chunks, each its own tag
+    extracted = "".join("".join(thai_corpus.ENGINES["pdfjs"](path)).split())
+    assert extracted.count("ผู้ใหญ่บ้านชื่อว่าน้ำฝน") == 72
+
+
+def test_structure_check_sees_a_broken_tree():
+    """Control for structure_problems: a tree whose ParentTree lost a page's entry fails."""
+    document, options = document_and_options(report_html())
+    options.update(pdf_tags=True)
+    pdf = chunked.render(document, options, styles=CSS, version="test", budget=25, processes=2)
+    with pymupdf.open(stream=pdf, filetype="pdf") as broken:
+        page = broken[len(broken) // 2]
+        broken.xref_set_key(page.xref, "StructParents", "0")
+        assert structure_problems(broken.tobytes())
