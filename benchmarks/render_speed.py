@@ -4,7 +4,8 @@
 
 Same process, same HTML and stylesheets. Each round renders, in turn: stock WeasyPrint 70.0 (the
 text-layer fix and the pydyf fix switched off, the collector as Python sets it), the portal's draft
-on one process and on two (reports/chunked.py; the chunk cache off), stock WeasyPrint tagged
+on one process and on two (reports/chunked.py; the chunk cache off), stock above
+reports.pdf_patches.deep_stack (CPython 3.11's frame-chunk thrashing removed, nothing else), stock WeasyPrint tagged
 PDF/A-3b, the portal's publishing render, and Chromium's print-to-PDF of the same HTML when
 /usr/bin/chromium exists (a new browser per render, as a service would run it). Prints, per variant,
 the median over rounds of stock's time divided by the variant's time *in the same round* (so a
@@ -12,6 +13,8 @@ busy machine slows both sides of a ratio alike), and the pages/s of its best rou
 for CPU time (this process and its children), which a machine shared with other work disturbs
 less than wall time. Uses the
 scratch database of benchmarks/render_reports.py (made on first use).
+
+    .venv/bin/python benchmarks/render_speed.py --memory 10   # resident memory over 10 renders
 """
 
 import argparse
@@ -96,6 +99,8 @@ def variants(context: dict) -> dict:
 
     found = {
         "stock draft": lambda: stock(),
+        # the same, above reports.pdf_patches.deep_stack: how much of the gain is CPython's stack
+        "stock draft, deep stack": lambda: pdf_patches.deep_stack(stock),
         "portal draft, 1 process": lambda: rendering.render_pdf(context, processes=1),
         "portal draft, 2 processes": lambda: rendering.render_pdf(context, processes=2),
         "stock tagged PDF/A-3b": lambda: stock(pdf_tags=True, pdf_variant="pdf/a-3b"),
@@ -155,17 +160,40 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def memory(case: str, renders: int) -> None:
+    """Resident memory of this process after each of ``renders`` drafts and publications."""
+    from django.conf import settings
+
+    from reports import rendering
+
+    settings.REPORT_CHUNK_CACHE_DIR = "off"
+    context = context_for(case)
+    page = os.sysconf("SC_PAGE_SIZE")
+    sizes = []
+    for _ in range(renders):
+        rendering.render_pdf(context)
+        rendering.render_pdf(context, archival=True, attachments=[("report-data.json", b"{}")])
+        gc.collect()
+        with open("/proc/self/statm") as statm:
+            sizes.append(int(statm.read().split()[1]) * page / 2**20)
+    print(f"{case}: resident MB after each draft + publication: " + " ".join(f"{size:.0f}" for size in sizes))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--case", action="append", choices=["dense", "seed000"])
+    parser.add_argument("--memory", type=int, metavar="N", help="instead: resident memory over N renders")
     args = parser.parse_args()
     if not (render_reports.SCRATCH / "bench.sqlite3").exists():
         render_reports.prepare()
     else:
         render_reports.setup_django()
     for case in args.case or ["dense", "seed000"]:
-        run(case, args.rounds)
+        if args.memory:
+            memory(case, args.memory)
+        else:
+            run(case, args.rounds)
 
 
 if __name__ == "__main__":

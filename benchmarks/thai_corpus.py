@@ -167,12 +167,24 @@ def extract_pdfjs(pdf: Path) -> list[str]:
     return out.split("\n")
 
 
+def extract_pdfminer(pdf: Path) -> list[str]:
+    from pdfminer.high_level import extract_text
+
+    return extract_text(str(pdf)).split("\f")[:-1]
+
+
 ENGINES = {
     "poppler": extract_poppler,
     "mupdf": extract_mupdf,
     "pdfium": extract_pdfium,
     "pdfjs": extract_pdfjs,
 }
+try:  # optional (not in requirements.txt): `pip install pdfminer.six` to compare it too
+    import pdfminer  # noqa: F401
+
+    OPTIONAL_ENGINES = {"pdfminer": extract_pdfminer}
+except ImportError:
+    OPTIONAL_ENGINES = {}
 EXACT_ENGINES = ("poppler", "mupdf", "pdfium", "pdfjs")  # must extract exactly, without NFKC
 
 

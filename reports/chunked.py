@@ -275,7 +275,7 @@ def _write_pdf(document, options) -> bytes:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        pdf = document.write_pdf(**options)
+        pdf = pdf_patches.deep_stack(lambda: document.write_pdf(**options))
     finally:
         logger.removeHandler(collector)
     missing = [m for m in collector.messages if "glyph" in m.lower()]

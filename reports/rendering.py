@@ -191,7 +191,7 @@ def render_pdf(
     logger.addHandler(collector)
     try:
         with pdf_patches.quiet_gc():
-            pdf = document.write_pdf(**options)
+            pdf = pdf_patches.deep_stack(lambda: document.write_pdf(**options))
     finally:
         logger.removeHandler(collector)
     missing = [m for m in collector.messages if "glyph" in m.lower()]
