@@ -130,10 +130,10 @@ class ChunkError(Exception):
 
 
 def cache_dir() -> Path | None:
-    """REPORT_CHUNK_CACHE_DIR, a temporary folder by default; "off": no cache."""
+    """REPORT_CHUNK_CACHE_DIR (setting or environment), a temporary folder by default; "off": no cache."""
     from django.conf import settings
 
-    configured = getattr(settings, "REPORT_CHUNK_CACHE_DIR", "")
+    configured = getattr(settings, "REPORT_CHUNK_CACHE_DIR", "") or os.environ.get("REPORT_CHUNK_CACHE_DIR", "")
     if configured == "off":
         return None
     return Path(configured or Path(tempfile.gettempdir()) / "ita-render-chunks")
@@ -169,7 +169,7 @@ def render(
             digest.update(b"\0" + first_chunk_extra)
         chunk.key = digest.hexdigest()
     if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)  # drafts: readable by the portal only
         first_page = 0
         for chunk in chunks:  # cached chunks whose first page is known
             chunk.first_page = first_page
@@ -340,7 +340,8 @@ def _read(path: Path) -> bytes | None:
 
 def _write(path: Path, data: bytes) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        handle.write(data)
     os.replace(temporary, path)
 
 

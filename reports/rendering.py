@@ -138,8 +138,9 @@ class _Collect(logging.Handler):
 
 
 def render_processes() -> int:
-    """Processes a draft may use: REPORT_RENDER_PROCESSES, else the cores this process may run on."""
-    configured = getattr(settings, "REPORT_RENDER_PROCESSES", None)
+    """Processes a long report may use: REPORT_RENDER_PROCESSES (setting or environment), else
+    the cores this process may run on, at most 2."""
+    configured = getattr(settings, "REPORT_RENDER_PROCESSES", None) or os.environ.get("REPORT_RENDER_PROCESSES")
     if configured:
         return max(1, int(configured))
     return max(1, min(2, len(os.sched_getaffinity(0))))
