@@ -14,8 +14,14 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "0")) or (2 * (os.cpu_count() o
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 
 
-def on_starting(server):
-    """Warm what the first render or page would load: the renderer and its patches."""
+def when_ready(server):
+    """In the master, after the application is loaded: import every view (Django loads the URL
+    configuration at the first request otherwise) and install the renderer's fixes, so that the
+    forked workers start with them."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URL configuration and its views
+
     from reports import pdf_patches, thai_text_layer
 
     thai_text_layer.enable()
