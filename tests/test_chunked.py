@@ -209,3 +209,13 @@ def test_structure_check_sees_a_broken_tree():
         page = broken[len(broken) // 2]
         broken.xref_set_key(page.xref, "StructParents", "0")
         assert structure_problems(broken.tobytes())
+
+
+def test_chunks_render_inside_the_workers_isolated_child():
+    """The render worker's child (address-space and CPU limits) forks the chunk processes."""
+    from reports.tasks import IsolatedRenderer
+
+    source = report_html()
+    pdf = IsolatedRenderer(render=lambda context, **options: render(source, processes=2))({})
+    texts = page_texts(pdf)
+    assert [int(re.findall(r"หน้า (\d+)", text)[-1]) for text in texts] == list(range(1, len(texts) + 1))
