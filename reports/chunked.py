@@ -1,7 +1,8 @@
 """Drafts of long reports rendered in chunks, by forked worker processes, and merged.
 
 The measures table's groups (ประเด็น, divisions…) are cut into chunks of about
-``ROW_BUDGET`` rows, at group boundaries; a chunk starts on a new page.  The cut
+``ROW_BUDGET`` rows, at group boundaries (a group larger than that, into runs of
+rows); a chunk starts on a new page.  The cut
 depends on the report's content only, never on the number of processes, so a
 report gives the same PDF whether its chunks ran one after the other or side by
 side.  Each chunk is a child forked after the HTML was parsed and the fonts
@@ -43,9 +44,21 @@ _PR_SET_PDEATHSIG = 1
 
 
 @dataclass
+class Block:
+    """A group of the measures table, or some of its rows: [group heading?, table]."""
+
+    elements: list[ElementTree.Element]
+    rows: tuple[int, int] | None = None  # the table body's rows kept, when the group is split
+
+    @property
+    def table(self) -> ElementTree.Element:
+        return self.elements[-1]
+
+
+@dataclass
 class Chunk:
     index: int
-    blocks: list[list[ElementTree.Element]]  # each: [group heading?, table]
+    blocks: list[Block]
     key: str = ""
     first_page: int | None = None
     pages: int | None = None
@@ -60,8 +73,17 @@ def _classes(element: ElementTree.Element) -> list[str]:
     return (element.get("class") or "").split()
 
 
-def plan(root: ElementTree.Element, budget: int = ROW_BUDGET) -> tuple[ElementTree.Element, list[list]] | None:
-    """(the section holding the measures tables, blocks of groups per chunk), or None for one chunk."""
+def _body_rows(table: ElementTree.Element) -> list[ElementTree.Element]:
+    body = table.find("tbody")
+    return list(body) if body is not None else []
+
+
+def plan(root: ElementTree.Element, budget: int = ROW_BUDGET) -> tuple[ElementTree.Element, list[list[Block]]] | None:
+    """(the section holding the measures tables, the blocks of each chunk), or None for one chunk.
+
+    Groups are kept whole when they fit the budget; a larger group is cut into runs of rows
+    (its header row repeats, as on any page it breaks across).
+    """
     body = root.find("body")
     if body is None:
         return None
@@ -70,25 +92,37 @@ def plan(root: ElementTree.Element, budget: int = ROW_BUDGET) -> tuple[ElementTr
             break
     else:
         return None
-    blocks, block = [], []
+    blocks, heading = [], []
     for child in section:
         if child.tag == "h3" and "group-heading" in _classes(child):
-            block = [child]
+            heading = [child]
         elif child.tag == "table" and "measures" in _classes(child):
-            blocks.append([*block, child])
-            block = []
-    rows = [sum(1 for _ in block[-1].iter("tr")) for block in blocks]
-    total = sum(rows)
+            rows = len(_body_rows(child))
+            parts = max(1, -(-rows // budget))
+            for part in range(parts):
+                span = (part * rows // parts, (part + 1) * rows // parts) if parts > 1 else None
+                blocks.append(Block([*heading, child] if part == 0 else [child], span))
+            heading = []
+    sizes = [(block.rows[1] - block.rows[0]) if block.rows else len(_body_rows(block.table)) for block in blocks]
+    total = sum(sizes)
     count = min(len(blocks), -(-total // budget))
     if count <= 1:
         return None
-    parts: list[list] = [[] for _ in range(count)]
+    chunks: list[list[Block]] = [[] for _ in range(count)]
     done = 0
-    for block, size in zip(blocks, rows, strict=True):
+    for block, size in zip(blocks, sizes, strict=True):
         # the chunk whose share of the rows holds this block's middle row
-        parts[min(count - 1, int((done + size / 2) * count / total))].append(block)
+        chunk = chunks[min(count - 1, int((done + size / 2) * count / total))]
+        if chunk and block.rows and chunk[-1].table is block.table:  # two runs of one group: one run
+            chunk[-1] = Block(chunk[-1].elements, (chunk[-1].rows[0], block.rows[1]))
+        else:
+            chunk.append(block)
         done += size
-    return section, [part for part in parts if part]
+    return section, [chunk for chunk in chunks if chunk]
+
+
+def _all_elements(chunks: list[Chunk]) -> set[int]:
+    return {id(element) for chunk in chunks for block in chunk.blocks for element in block.elements}
 
 
 def _keep(root: ElementTree.Element, section: ElementTree.Element, chunks: list[Chunk], index: int) -> None:
@@ -99,12 +133,29 @@ def _keep(root: ElementTree.Element, section: ElementTree.Element, chunks: list[
     for number, child in enumerate(list(body)):
         if (number < position and not first) or (number > position and not last):
             body.remove(child)
-    mine = {id(element) for block in chunks[index].blocks for element in block}
-    in_blocks = {id(element) for chunk in chunks for block in chunk.blocks for element in block}
+    mine = {id(element) for block in chunks[index].blocks for element in block.elements}
+    in_blocks = _all_elements(chunks)
     for child in list(section):
         if id(child) in mine or (first and id(child) not in in_blocks):
             continue
         section.remove(child)
+    for block in chunks[index].blocks:
+        if block.rows:
+            rows = _body_rows(block.table)
+            table_body = block.table.find("tbody")
+            for row in rows[: block.rows[0]] + rows[block.rows[1] :]:
+                table_body.remove(row)
+
+
+def _serialize(block: Block) -> list[bytes]:
+    if not block.rows:
+        return [ElementTree.tostring(element) for element in block.elements]
+    table = block.table
+    parts = [ElementTree.tostring(element) for element in block.elements[:-1]]
+    parts.append(repr(sorted(table.attrib.items())).encode())
+    parts.extend(ElementTree.tostring(child) for child in table if child.tag != "tbody")
+    parts.extend(ElementTree.tostring(row) for row in _body_rows(table)[block.rows[0] : block.rows[1]])
+    return parts
 
 
 def _chunk_html(root: ElementTree.Element, section: ElementTree.Element, chunks: list[Chunk], index: int) -> bytes:
@@ -114,14 +165,15 @@ def _chunk_html(root: ElementTree.Element, section: ElementTree.Element, chunks:
     first, last = index == 0, index == len(chunks) - 1
     head = root.find("head")
     parts = [ElementTree.tostring(head) if head is not None else b""]
-    in_blocks = {id(element) for chunk in chunks for block in chunk.blocks for element in block}
+    in_blocks = _all_elements(chunks)
     for number, child in enumerate(body):
         if (number < position and first) or (number > position and last):
             parts.append(ElementTree.tostring(child))
         elif number == position:
             if first:
                 parts.extend(ElementTree.tostring(e) for e in section if id(e) not in in_blocks)
-            parts.extend(ElementTree.tostring(e) for block in chunks[index].blocks for e in block)
+            for block in chunks[index].blocks:
+                parts.extend(_serialize(block))
     return b"\0".join(parts)
 
 

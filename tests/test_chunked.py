@@ -72,8 +72,24 @@ def test_plan_cuts_at_group_boundaries_by_rows():
     root = weasyprint.HTML(string=report_html(groups=6, rows=12)).etree_element
     section, parts = chunked.plan(root, budget=25)
     assert [len(part) for part in parts] == [2, 2, 2]  # 72 rows → 3 chunks of 2 groups
-    assert all(block[0].tag == "h3" and block[-1].tag == "table" for part in parts for block in part)
+    assert all(
+        block.elements[0].tag == "h3" and block.table.tag == "table" and block.rows is None
+        for part in parts
+        for block in part
+    )
     assert chunked.plan(root, budget=100) is None  # one chunk: rendered as before
+
+
+def test_a_group_larger_than_the_budget_is_cut_into_runs_of_rows():
+    root = weasyprint.HTML(string=report_html(groups=1, rows=60)).etree_element
+    section, parts = chunked.plan(root, budget=25)
+    assert [[block.rows for block in part] for part in parts] == [[(0, 20)], [(20, 40)], [(40, 60)]]
+    assert parts[0][0].elements[0].tag == "h3" and len(parts[1][0].elements) == 1  # heading once
+    texts = page_texts(render(report_html(groups=1, rows=60), processes=2))
+    flat = "".join("".join(texts).split())
+    assert [f"มาตรการที่1.{n}ดำเนินการ" in flat for n in range(1, 61)] == [True] * 60
+    assert flat.count("ประเด็นที่1") == 1
+    assert [int(re.findall(r"หน้า (\d+)", text)[-1]) for text in texts] == list(range(1, len(texts) + 1))
 
 
 def test_chunks_number_pages_on_and_keep_text_outline_and_language(tmp_path):
