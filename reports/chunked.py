@@ -222,16 +222,7 @@ def render(
         chunk.key = digest.hexdigest()
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True, mode=0o700)  # drafts: readable by the portal only
-        first_page = 0
-        for chunk in chunks:  # cached chunks whose first page is known
-            chunk.first_page = first_page
-            pages = _read(cache / f"{chunk.key}.pages")
-            pdf = _read(cache / f"{chunk.key}-{first_page}.pdf")
-            if pages is None or pdf is None:
-                break
-            chunk.pages, chunk.pdf = int(pages), pdf
-            first_page += chunk.pages
-    _run(document, options, root, section, chunks, max(1, processes))
+    _run(document, options, root, section, chunks, max(1, processes), cache)
     if cache is not None:
         for chunk in chunks:
             _write(cache / f"{chunk.key}.pages", str(chunk.pages).encode())
@@ -240,13 +231,30 @@ def render(
     return pdf_merge.merge([chunk.pdf for chunk in chunks], tagged=bool(options.get("pdf_tags")))
 
 
-def _run(document, options, root, section, chunks: list[Chunk], processes: int) -> None:
-    todo = [chunk for chunk in chunks if chunk.pdf is None]
+def _first_page(chunks: list[Chunk], chunk: Chunk) -> int | None:
+    """Pages before ``chunk``, once every chunk before it has counted them."""
+    counts = [other.pages for other in chunks[: chunk.index]]
+    return None if None in counts else sum(counts)
+
+
+def _run(document, options, root, section, chunks: list[Chunk], processes: int, cache: Path | None) -> None:
+    todo = list(chunks)
     running: list[Chunk] = []
     try:
         while todo or running:
             while todo and len(running) < processes:
-                chunk = todo.pop(0)
+                chunk = todo[0]
+                pages = _read(cache / f"{chunk.key}.pages") if cache is not None else None
+                if pages is not None:  # rendered before: reusable if its first page is the same
+                    first_page = _first_page(chunks, chunk)
+                    if first_page is None:
+                        break  # wait until the chunks before it have counted their pages
+                    pdf = _read(cache / f"{chunk.key}-{first_page}.pdf")
+                    if pdf is not None:
+                        chunk.pages, chunk.pdf = int(pages), pdf
+                        todo.pop(0)
+                        continue
+                todo.pop(0)
                 _start(document, options, root, section, chunks, chunk)
                 running.append(chunk)
             _offsets(chunks)

@@ -41,9 +41,8 @@ def report_html(groups: int = 6, rows: int = 12, changed: int | None = None) -> 
         parts.append(f"<h3 class=group-heading>ประเด็นที่ {group + 1}</h3><table class=measures><tbody>")
         for row in range(rows):
             text = f"มาตรการที่ {group + 1}.{row + 1} ดำเนินการแล้วเสร็จ ผู้ใหญ่บ้านชื่อว่าน้ำฝน"
-            if changed == group:
-                text += " แก้ไขแล้ว"
-            parts.append(f"<tr><td>{html.escape(text)}</td><td>ต่ำกว่าเป้าหมาย</td></tr>")
+            result = "สูงกว่าเป้าหมาย" if changed == group else "ต่ำกว่าเป้าหมาย"  # as wide: same pages
+            parts.append(f"<tr><td>{html.escape(text)}</td><td>{result}</td></tr>")
         parts.append("</tbody></table>")
     parts.append("</section><section><h2>ข้อเสนอแนะ</h2><p>ปิดท้ายรายงาน</p></section></body></html>")
     return "".join(parts)
@@ -134,7 +133,12 @@ def test_cache_re_renders_only_the_changed_chunk(tmp_path, monkeypatch):
     assert forks == [] and page_texts(again) == page_texts(first)
     changed = render(report_html(changed=5), processes=2, cache=tmp_path)  # last group: last chunk
     assert forks == [1]
-    assert "แก้ไขแล้ว" in "".join(page_texts(changed))
+    assert "สูงกว่าเป้าหมาย" in page_texts(changed)[-1]
+    # The first chunk changed, its page count not: the chunks after it are not rendered again.
+    changed = render(report_html(changed=0), processes=2, cache=tmp_path)
+    assert forks == [1, 1]
+    assert "สูงกว่าเป้าหมาย" in "".join(page_texts(changed)[:3])
+    assert len(page_texts(changed)) == len(page_texts(first))
 
 
 def test_a_failing_chunk_is_reported():
