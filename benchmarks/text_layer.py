@@ -3,8 +3,12 @@
 Builds the corpus of benchmarks/thai_corpus.py twice (WeasyPrint as shipped,
 then with reports.thai_text_layer.enable()), extracts the text with poppler
 (pdftotext), MuPDF (PyMuPDF), PDFium (pypdfium2), pdf.js (node
-tools/pdfjs_extract.mjs) and pdfminer.six when it is installed, and prints how many phrases each engine finds in all
-of their contexts: after whitespace removal + NFKC, and exactly.
+tools/pdfjs_extract.mjs) and pdfminer.six when it is installed, and prints how
+many phrases each engine finds in all of their contexts: after whitespace
+removal + NFKC, and exactly.  Then, where /usr/bin/chromium exists, the same
+corpus printed by Chromium (which draws no running header or footer from
+string-set): phrases found in heading, paragraph and table cell, for Chromium,
+and for the fixed WeasyPrint file counted the same way.
 
     python benchmarks/text_layer.py [--keep DIR] [--verbose]
 
@@ -14,6 +18,8 @@ Needs: poppler-utils (pdftotext) and `npm ci` in the project root.
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,6 +43,37 @@ def measure(pdf: Path) -> dict[str, dict[str, dict[str, int]]]:
             "exact": thai_corpus.missed_phrases(pages, nfkc=False),
         }
     return results
+
+
+def found_in_body(pdf: Path) -> dict[str, tuple[int, int]]:
+    """engine → (exact, NFKC) phrases found at least 3 times (heading, paragraph, cell)."""
+    results = {}
+    for engine, extract in {**thai_corpus.ENGINES, **thai_corpus.OPTIONAL_ENGINES}.items():
+        pages = extract(pdf)
+        results[engine] = tuple(
+            sum(
+                thai_corpus.squeeze(page, nfkc).count(thai_corpus.squeeze(phrase, nfkc)) >= 3
+                for phrase, page in zip(thai_corpus.PHRASES, pages, strict=True)
+            )
+            for nfkc in (False, True)
+        )
+    return results
+
+
+def chromium_pdf(directory: Path) -> Path | None:
+    chromium = shutil.which("chromium")
+    if not chromium:
+        return None
+    source = directory / "corpus.html"
+    source.write_text(thai_corpus.build_html(), encoding="utf-8")
+    pdf = directory / "chromium.pdf"
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--user-data-dir={directory / 'chromium-profile'}", "--allow-file-access-from-files",
+         f"--print-to-pdf={pdf}", source.as_uri()],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return pdf
 
 
 def main() -> None:
@@ -67,6 +104,14 @@ def main() -> None:
                 cells.append(f"{total - len(results[engine][mode])}/{total}")
         print("".join(f"{cell:<15}" for cell in cells))
     print(f"\nexact text required from {', '.join(thai_corpus.EXACT_ENGINES)}.")
+    chromium = chromium_pdf(directory)
+    if chromium:
+        print(f"\nagainst Chromium's print-to-PDF (found in heading, paragraph and cell, of {total}):")
+        header = ("engine", "Chromium exact", "Chromium NFKC", "fixed exact", "fixed NFKC")
+        print("".join(f"{cell:<15}" for cell in header))
+        theirs, ours = found_in_body(chromium), found_in_body(directory / "fixed.pdf")
+        for engine in theirs:
+            print("".join(f"{cell:<15}" for cell in (engine, *theirs[engine], *ours[engine])))
     print(f"PDFs: {directory}")
     if args.verbose:
         for label, results in (("shipped", shipped), ("fixed", fixed)):
