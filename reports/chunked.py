@@ -30,6 +30,7 @@ import select
 import signal
 import struct
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -202,11 +203,16 @@ def render(
     budget: int = ROW_BUDGET,
     cache: Path | None = None,
 ) -> bytes | None:
-    """The PDF rendered in chunks, or None when the report is one chunk.
+    """The PDF rendered in chunks, or None when the report is one chunk (or other threads run).
 
     ``styles``, ``version`` and ``first_chunk_extra`` (what the attachments hold) enter the
     chunks' cache keys with their HTML.
     """
+    if threading.active_count() > 1:
+        # Forking copies only this thread: a lock another thread holds (logging, fontconfig)
+        # would stay locked in the child. Renders run in single-threaded processes (the
+        # worker's child, reports/tasks.py; the render_report command); elsewhere, one piece.
+        return None
     root = document.etree_element
     planned = plan(root, budget)
     if planned is None:

@@ -239,3 +239,17 @@ def test_chunks_render_inside_the_workers_isolated_child():
     pdf = IsolatedRenderer(render=lambda context, **options: render(source, processes=2))({})
     texts = page_texts(pdf)
     assert [int(re.findall(r"หน้า (\d+)", text)[-1]) for text in texts] == list(range(1, len(texts) + 1))
+
+
+def test_no_fork_while_other_threads_run():
+    """Forking copies one thread: with others running, the report is rendered in one piece."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert render(report_html(), processes=2) is None
+    finally:
+        stop.set()
+        thread.join()
