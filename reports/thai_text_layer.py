@@ -75,10 +75,6 @@ def disable() -> None:
         _pdf_fonts.Font.clean = _ORIGINAL_CLEAN
 
 
-def enabled() -> bool:
-    return _draw_text is not None and _draw_text.draw_first_line is _draw_first_line
-
-
 class _FontState:
     """Codes of one font file (WeasyPrint's ``Font.hash``), shared by its Font objects."""
 
