@@ -14,7 +14,7 @@ for CPU time (this process and its children), which a machine shared with other 
 less than wall time. Uses the
 scratch database of benchmarks/render_reports.py (made on first use).
 
-    .venv/bin/python benchmarks/render_speed.py --memory 10   # resident memory over 10 renders
+    .venv/bin/python benchmarks/render_speed.py --memory 10 [--stock]   # resident memory over 10 renders
 """
 
 import argparse
@@ -160,7 +160,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def memory(case: str, renders: int) -> None:
+def memory(case: str, renders: int, stock: bool) -> None:
     """Resident memory of this process after each of ``renders`` drafts and publications."""
     from django.conf import settings
 
@@ -168,15 +168,21 @@ def memory(case: str, renders: int) -> None:
 
     settings.REPORT_CHUNK_CACHE_DIR = "off"
     context = context_for(case)
+    found = variants(context)
     page = os.sysconf("SC_PAGE_SIZE")
     sizes = []
     for _ in range(renders):
-        rendering.render_pdf(context)
-        rendering.render_pdf(context, archival=True, attachments=[("report-data.json", b"{}")])
+        if stock:
+            found["stock draft"]()
+            found["stock tagged PDF/A-3b"]()
+        else:
+            rendering.render_pdf(context)
+            rendering.render_pdf(context, archival=True, attachments=[("report-data.json", b"{}")])
         gc.collect()
         with open("/proc/self/statm") as statm:
             sizes.append(int(statm.read().split()[1]) * page / 2**20)
-    print(f"{case}: resident MB after each draft + publication: " + " ".join(f"{size:.0f}" for size in sizes))
+    label = "stock WeasyPrint" if stock else "portal"
+    print(f"{case}, {label}: resident MB after each draft + publication: " + " ".join(f"{size:.0f}" for size in sizes))
 
 
 def main() -> None:
@@ -184,6 +190,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--case", action="append", choices=["dense", "seed000"])
     parser.add_argument("--memory", type=int, metavar="N", help="instead: resident memory over N renders")
+    parser.add_argument("--stock", action="store_true", help="with --memory: stock WeasyPrint's renders")
     args = parser.parse_args()
     if not (render_reports.SCRATCH / "bench.sqlite3").exists():
         render_reports.prepare()
@@ -191,7 +198,7 @@ def main() -> None:
         render_reports.setup_django()
     for case in args.case or ["dense", "seed000"]:
         if args.memory:
-            memory(case, args.memory)
+            memory(case, args.memory, args.stock)
         else:
             run(case, args.rounds)
 
