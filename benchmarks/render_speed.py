@@ -196,6 +196,9 @@ def main() -> None:
         render_reports.prepare()
     else:
         render_reports.setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the scratch data may predate the latest migrations
     for case in args.case or ["dense", "seed000"]:
         if args.memory:
             memory(case, args.memory, args.stock)
