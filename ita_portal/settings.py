@@ -259,7 +259,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Bump when templates or the renderer change, so stored PDFs of unchanged data are re-rendered.
-REPORT_RENDERER_VERSION = "2026.11.1"
+REPORT_RENDERER_VERSION = "2026.12.1"  # the grapheme text layer and chunked rendering (#17)
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "120"))
 # Each PDF is rendered by a worker in a forked child with these limits (reports/tasks.py): the
 # timeout (wall clock and CPU), and how much address space the render may add to the worker's.
