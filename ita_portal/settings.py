@@ -212,6 +212,12 @@ STORAGES = {
 
 # Uploads: evidence photos are decoded and re-encoded, never stored as sent.
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
+# Pixels are checked from the image header before decoding (a 500 KB PNG can decode to gigabytes):
+# per photo, per save (all photos of one form) and photos per form. Pillow's own decompression-bomb
+# guard (Image.MAX_IMAGE_PIXELS, set from PHOTO_MAX_PIXELS in measures/apps.py) is the backstop.
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
+PHOTO_MAX_TOTAL_PIXELS = int(os.environ.get("PHOTO_MAX_TOTAL_PIXELS", str(160_000_000)))
+PHOTO_MAX_PER_FORM = int(os.environ.get("PHOTO_MAX_PER_FORM", "10"))
 # Workbooks and national score sheets: refused whole above this size, before parsing.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 # OIT evidence files (PDF, JPEG, PNG) and the OIT link checker (oit/linkcheck.py).

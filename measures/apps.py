@@ -6,7 +6,14 @@ class MeasuresConfig(AppConfig):
     name = "measures"
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from ita_portal.cache import watch
+
+        # Pillow's decompression-bomb guard: a warning above this, an error above twice this.
+        # measures.services.photo_size refuses by the header first, with a Thai message.
+        Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
 
         from .models import Activity, Measure, Progress
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from agencies.models import Division
 from assessments.models import Indicator, Issue, Tool
@@ -63,7 +64,21 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(label="คำบรรยายภาพ", max_length=500, required=False)
 
 
-PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10)
+class BasePhotoFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "แนบภาพได้ครั้งละไม่เกิน %(num)d ภาพ",
+        "missing_management_form": "แบบฟอร์มแนบภาพไม่สมบูรณ์ กรุณาโหลดหน้าใหม่",
+    }
+
+
+PhotoFormSet = forms.formset_factory(
+    PhotoForm,
+    formset=BasePhotoFormSet,
+    extra=3,
+    max_num=settings.PHOTO_MAX_PER_FORM,
+    validate_max=True,
+    absolute_max=settings.PHOTO_MAX_PER_FORM,
+)
 
 
 class LinkForm(forms.Form):

@@ -1,6 +1,7 @@
 """Writes for measures, activities and progress. Each is one transaction: all or nothing."""
 
 import io
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,11 +46,57 @@ class NewPhoto:
     caption: str
 
 
-def photo_process(*, upload, max_px: int = PHOTO_MAX_PX) -> ContentFile:
-    """Decode the upload as an image (whatever its name says), apply EXIF orientation,
-    drop all metadata (location included), downscale and re-encode as JPEG."""
+def _megapixels(n: int) -> str:
+    return f"{n / 1_000_000:,.1f}".rstrip("0").rstrip(".")
+
+
+def photo_too_large(pixels: int, limit: int, *, more_than: bool = False) -> ServiceError:
+    shown = f"มากกว่า {_megapixels(pixels)}" if more_than else _megapixels(pixels)
+    return ServiceError(f"ภาพมีขนาดใหญ่เกินไป ({shown} ล้านพิกเซล; สูงสุด {_megapixels(limit)} ล้านพิกเซล)")
+
+
+def photo_pixels(*, upload) -> int:
+    """Width × height from the image header only (nothing decoded); refuses a non-image and an
+    image over PHOTO_MAX_PIXELS with a Thai ServiceError."""
     if upload.size > settings.EVIDENCE_MAX_UPLOAD_BYTES:
         raise ServiceError(f"ไฟล์ภาพใหญ่เกินไป (สูงสุด {settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
+    limit = settings.PHOTO_MAX_PIXELS
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:  # lazy: reads the header, not the pixels
+                width, height = probe.size
+    except Image.DecompressionBombError:  # Pillow's guard fired first (over twice the limit)
+        raise photo_too_large(2 * Image.MAX_IMAGE_PIXELS, limit, more_than=True) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ServiceError("ไฟล์ที่อัปโหลดไม่ใช่ภาพที่อ่านได้") from None
+    finally:
+        upload.seek(0)
+    pixels = width * height
+    if pixels > limit:
+        raise photo_too_large(pixels, limit)
+    return pixels
+
+
+def photos_check(*, uploads: list) -> None:
+    """The photos of one save: at most PHOTO_MAX_PER_FORM, each and together within their pixel limits,
+    all read from the headers before any is decoded."""
+    if len(uploads) > settings.PHOTO_MAX_PER_FORM:
+        raise ServiceError(f"แนบภาพได้ครั้งละไม่เกิน {settings.PHOTO_MAX_PER_FORM} ภาพ")
+    total = sum(photo_pixels(upload=u) for u in uploads)
+    if total > settings.PHOTO_MAX_TOTAL_PIXELS:
+        raise ServiceError(
+            f"ภาพที่แนบรวมกันมีขนาดใหญ่เกินไป ({_megapixels(total)} ล้านพิกเซล; "
+            f"สูงสุด {_megapixels(settings.PHOTO_MAX_TOTAL_PIXELS)} ล้านพิกเซลต่อครั้ง) กรุณาแนบทีละน้อยลง"
+        )
+
+
+def photo_process(*, upload, max_px: int = PHOTO_MAX_PX) -> ContentFile:
+    """Decode the upload as an image (whatever its name says), apply EXIF orientation,
+    drop all metadata (location included), downscale and re-encode as JPEG.
+    The pixel count is checked from the header before anything is decoded."""
+    photo_pixels(upload=upload)
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -58,6 +105,7 @@ def photo_process(*, upload, max_px: int = PHOTO_MAX_PX) -> ContentFile:
         with Image.open(upload) as img:
             if img.format not in {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}:
                 raise ServiceError("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP")
+            img.draft("RGB", (max_px, max_px))  # JPEG: decode at a reduced scale when it can
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
             img.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
@@ -91,7 +139,10 @@ def progress_save(
     if someone saved in between, the save is refused and their work kept.
     """
     progress_edit_check(access=access, measure=measure, activity=activity)
-    # Decode photos before opening the transaction: a bad file refuses the whole save.
+    # Decode photos before opening the transaction: a bad file refuses the whole save. Their
+    # number and pixels are checked from the headers first, before any is decoded.
+    new_photos = list(new_photos)
+    photos_check(uploads=[p.file for p in new_photos])
     processed = [
         (photo_process(upload=p.file), photo_process(upload=p.file, max_px=PRINT_MAX_PX), p.caption) for p in new_photos
     ]
