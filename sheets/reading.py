@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError, iterparse
 
+from django.conf import settings
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
@@ -29,6 +30,22 @@ from .uploads import too_large
 # An xlsx is a zip: refuse archives that would unpack to more than this (zip bombs).
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+
+
+def limits() -> dict[str, int]:
+    """What a workbook may hold, read from the zip directory and while streaming, before a sheet is
+    kept in memory (settings IMPORT_MAX_*; defaults fit the national score sheet, 112,000 rows)."""
+    return {
+        "shared_strings": int(getattr(settings, "IMPORT_MAX_SHARED_STRINGS_BYTES", 32 * 1024 * 1024)),
+        "sheet_xml": int(getattr(settings, "IMPORT_MAX_SHEET_XML_BYTES", 200 * 1024 * 1024)),
+        "columns": int(getattr(settings, "IMPORT_MAX_COLUMNS", 200)),
+        "rows": int(getattr(settings, "IMPORT_MAX_ROWS", 500_000)),
+        "cells": int(getattr(settings, "IMPORT_MAX_CELLS", 3_000_000)),
+    }
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB"
 
 
 class FileRefused(Exception):
@@ -127,10 +144,23 @@ def _check_zip(f) -> None:
             raise FileRefused("ไฟล์นี้เป็นเอกสาร Word ไม่ใช่สมุดงาน Excel")
         raise FileRefused(NOT_A_WORKBOOK)
     total = 0
+    limit = limits()
     for info in infos:
         total += info.file_size
         if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise FileRefused("ไฟล์นี้ถูกบีบอัดผิดปกติ (ขยายแล้วใหญ่เกินไป) ระบบจึงไม่เปิด")
+        # The uncompressed sizes of the zip directory bound what is read (zipfile stops there).
+        name = info.filename.lower()
+        if name.endswith("sharedstrings.xml") and info.file_size > limit["shared_strings"]:
+            raise FileRefused(
+                f"ข้อความในไฟล์นี้ขยายออกได้ {_mb(info.file_size)} เกินกว่าที่รับได้ ({_mb(limit['shared_strings'])}) "
+                "ระบบจึงไม่เปิด กรุณาแบ่งเป็นหลายไฟล์"
+            )
+        if name.startswith("xl/worksheets/") and info.file_size > limit["sheet_xml"]:
+            raise FileRefused(
+                f"แผ่นงานในไฟล์นี้ขยายออกได้ {_mb(info.file_size)} เกินกว่าที่รับได้ ({_mb(limit['sheet_xml'])}) "
+                "ระบบจึงไม่เปิด กรุณาแบ่งเป็นหลายไฟล์"
+            )
     if total > MAX_UNZIPPED_BYTES:
         raise FileRefused("ไฟล์นี้มีข้อมูลมากเกินไปเมื่อขยายออก ระบบจึงไม่เปิด กรุณาแบ่งเป็นหลายไฟล์")
 
@@ -145,7 +175,19 @@ def _cell_text(value):
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT = (_NS + t for t in ("row", "c", "v", "f", "is", "t"))
-_MERGE, _COL = _NS + "mergeCell", _NS + "col"
+_MERGE, _COL, _DIMENSION = _NS + "mergeCell", _NS + "col", _NS + "dimension"
+_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?(\d{1,12})$")
+
+
+def too_wide(name: str, columns: int, limit: int) -> FileRefused:
+    return FileRefused(
+        f"แผ่นงาน “{name}” มีข้อมูลถึงคอลัมน์ที่ {columns:,} เกินกว่าที่รับได้ ({limit:,} คอลัมน์) "
+        "กรุณาลบคอลัมน์ที่ไม่ใช้ (รวมถึงคอลัมน์ว่างที่จัดรูปแบบไว้) แล้วอัปโหลดใหม่"
+    )
+
+
+def too_long(name: str, rows: int, limit: int) -> FileRefused:
+    return FileRefused(f"แผ่นงาน “{name}” มีถึงแถวที่ {rows:,} เกินกว่าที่รับได้ ({limit:,} แถว) กรุณาลบแถวที่ไม่ใช้ หรือแบ่งเป็นหลายไฟล์")
 
 
 def _column_number(ref: str) -> int:
@@ -171,6 +213,8 @@ class Book:
         self.notes: list[str] = []
         self._reader = None
         self._csv: Table | None = None
+        self._limits = limits()
+        self._cells = 0  # cells read so far, all sheets together
         try:
             refusal = too_large(size)
             if refusal:
@@ -248,19 +292,30 @@ class Book:
         pending_blank = 0
         header_done = False
         last = 0
+        row_cells = 0
         hidden_columns: list[tuple[int, int]] = []
         merged: list[str] = []
         try:
             with self._reader.archive.open(path) as src:
                 for _, el in iterparse(src, events=("end",)):
                     tag = el.tag
-                    if tag == _ROW:
+                    if tag == _CELL:  # counted as they stream, before their row is complete
+                        row_cells += 1
+                        if row_cells > self._limits["columns"]:
+                            raise too_wide(name, row_cells, self._limits["columns"])
+                        self._count_cells(1)
+                    elif tag == _DIMENSION:
+                        self._check_dimension(name, el.get("ref") or "")
+                    elif tag == _ROW:
                         r = el.get("r")
-                        idx = int(r) if r else last + 1
+                        idx = int(r) if r and r.isdigit() and len(r) < 13 else last + 1
+                        if idx > self._limits["rows"]:
+                            raise too_long(name, idx, self._limits["rows"])
                         if header_done and idx > last + 1:
                             pending_blank += idx - last - 1  # rows absent from the file are blank too
                         last = idx
                         hidden = el.get("hidden") in ("1", "true")
+                        row_cells = 0
                         values = self._row_values(el, idx, table)
                         el.clear()
                         if not header_done:
@@ -327,7 +382,9 @@ class Book:
             if c.tag != _CELL:
                 continue
             ref = c.get("r")
-            col = _column_number(ref) if ref else col + 1
+            col = _column_number(ref[:12].upper()) if ref else col + 1
+            if col > self._limits["columns"]:
+                raise too_wide(table.sheet, col, self._limits["columns"])
             t = c.get("t", "n")
             formula = c.find(_FORMULA)
             if formula is not None:
@@ -375,6 +432,22 @@ class Book:
                 values[col] = value
         return values
 
+    def _check_dimension(self, name: str, ref: str) -> None:
+        """The sheet's declared extent (``<dimension ref="A1:XFD12000">``), before its rows."""
+        end = _REF.match(ref.split(":")[-1].strip())
+        if not end:
+            return
+        columns, rows = _column_number(end.group(1).upper()), int(end.group(2))
+        if columns > self._limits["columns"]:
+            raise too_wide(name, columns, self._limits["columns"])
+        if rows > self._limits["rows"]:
+            raise too_long(name, rows, self._limits["rows"])
+
+    def _count_cells(self, n: int) -> None:
+        self._cells += n
+        if self._cells > self._limits["cells"]:
+            raise FileRefused(f"ไฟล์นี้มีข้อมูลเกิน {self._limits['cells']:,} เซลล์ เกินกว่าที่รับได้ กรุณาแบ่งเป็นหลายไฟล์")
+
     @staticmethod
     def _header_at(table: Table, col: int) -> str:
         return table.headers[col - 1] if 0 < col <= len(table.headers) else ""
@@ -392,25 +465,36 @@ class Book:
         name = self.name or "CSV"
         table = Table(sheet=name)
         pending_blank = 0
-        for number, record in enumerate(reader, start=1):
-            values = [_cell_text(v) for v in record]
-            if number == 1:
-                table.headers = [" ".join((v or "").split()) for v in values]
-                if not any(table.headers):
-                    table.problems.append(Problem("ไม่พบหัวคอลัมน์ในแถวที่ 1", sheet=name, row=1))
-                continue
-            if not any(v is not None for v in values):
-                pending_blank += 1
-                continue
-            width = len(table.headers)
-            for col, v in enumerate(values, start=1):
-                if v is not None and (col > width or not table.headers[col - 1]):
-                    letter = get_column_letter(col)
-                    table.add_row_problem(number, f"มีข้อมูลในคอลัมน์ {letter} ซึ่งไม่มีหัวคอลัมน์", letter=letter)
-            table.blank_rows += pending_blank
-            pending_blank = 0
-            values = (values + [None] * width)[:width]
-            table.rows.append((number, values))
+        limit = self._limits
+        try:
+            for number, record in enumerate(reader, start=1):
+                if number > limit["rows"]:
+                    raise too_long(name, number, limit["rows"])
+                if len(record) > limit["columns"]:
+                    raise too_wide(name, len(record), limit["columns"])
+                self._count_cells(len(record))
+                values = [_cell_text(v) for v in record]
+                if number == 1:
+                    table.headers = [" ".join((v or "").split()) for v in values]
+                    if not any(table.headers):
+                        table.problems.append(Problem("ไม่พบหัวคอลัมน์ในแถวที่ 1", sheet=name, row=1))
+                    continue
+                if not any(v is not None for v in values):
+                    pending_blank += 1
+                    continue
+                width = len(table.headers)
+                for col, v in enumerate(values, start=1):
+                    if v is not None and (col > width or not table.headers[col - 1]):
+                        letter = get_column_letter(col)
+                        table.add_row_problem(number, f"มีข้อมูลในคอลัมน์ {letter} ซึ่งไม่มีหัวคอลัมน์", letter=letter)
+                table.blank_rows += pending_blank
+                pending_blank = 0
+                values = (values + [None] * width)[:width]
+                table.rows.append((number, values))
+        except csv.Error:  # a NUL byte, a field over csv's limit, …
+            raise FileRefused(
+                "อ่านไฟล์ CSV นี้ไม่ได้ (รูปแบบไม่ถูกต้อง) กรุณาบันทึกเป็น “CSV UTF-8 (Comma delimited)” แล้วอัปโหลดใหม่"
+            ) from None
         return table
 
 
@@ -419,20 +503,25 @@ HIDDEN_ROW = (
 )
 
 
+CSV_ENCODING = "อ่านรหัสอักขระของไฟล์ CSV ไม่ได้ กรุณาบันทึกเป็น “CSV UTF-8 (Comma delimited)” แล้วอัปโหลดใหม่"
+
+
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else Thai Windows (cp874)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else Thai Windows (cp874).
+    Bytes none of these can read (a broken UTF-8 BOM file, an odd-length UTF-16 file) are refused."""
     try:
-        return raw.decode("utf-8"), "utf-8"
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return raw[3:].decode("utf-8", errors="strict"), "utf-8"
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16"), "utf-16"
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp874"), "cp874"
-    except UnicodeDecodeError:
-        raise FileRefused("อ่านรหัสอักขระของไฟล์ CSV ไม่ได้ กรุณาบันทึกเป็น “CSV UTF-8 (Comma delimited)” แล้วอัปโหลดใหม่") from None
+        raise FileRefused(CSV_ENCODING) from None
+    for encoding in ("utf-8", "cp874"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    raise FileRefused(CSV_ENCODING)
 
 
 def add_table_problems(table: Table, preview: Preview, label: Callable[[list], str] | None = None) -> set[int]:

@@ -4,7 +4,9 @@ A page of an app gives what is its own (who may do it, which upload, the import 
 template, where to go next); ``import_preview`` does the rest the same way for every import:
 
 - ``action=cancel``: the upload is deleted, nothing is written;
-- no action: a dry run, rendered with the rows, the problems and the preview's digest;
+- no action: a dry run, rendered with the rows, the problems and the preview's digest; the file
+  is parsed once per upload: the preview is kept in the cache under the upload's token (for as long
+  as the upload) and a later visit of the page shows it without reading the file again;
 - ``action=confirm`` with that digest: the import runs for real and is kept only when the file is
   still valid and still does what the person saw (else the preview is shown again, with why).
 """
@@ -14,11 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from .preview import UNCHANGED, Preview
-from .uploads import upload_discard, upload_open
+from .uploads import UPLOAD_MAX_AGE, upload_discard, upload_open
+
+
+def preview_key(token: str) -> str:
+    return f"sheets:preview:{token}"
+
 
 CANCELLED = "ยกเลิกการนำเข้าแล้ว ไม่ได้บันทึกข้อมูลใด"
 MISSING = "ไม่พบไฟล์ที่อัปโหลดไว้ (อาจหมดอายุหรือถูกยกเลิกแล้ว) กรุณาอัปโหลดใหม่"
@@ -51,24 +59,31 @@ def import_preview(
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "cancel":
         upload_discard(request, token)
+        cache.delete(preview_key(token))
         messages.info(request, CANCELLED)
         return redirect(back_url)
     confirm = action == "confirm"
-    try:
-        with upload_open(entry) as f:
-            preview = run_import(
-                file=f,
-                dry_run=not confirm,
-                user=request.user,
-                filename=entry["name"],
-                expected_digest=request.POST.get("digest") if confirm else None,
-            )
-    except FileNotFoundError:
-        upload_discard(request, token)
-        messages.error(request, MISSING)
-        return redirect(back_url)
+    preview = None if confirm else cache.get(preview_key(token))
+    if preview is None:
+        try:
+            with upload_open(entry) as f:
+                preview = run_import(
+                    file=f,
+                    dry_run=not confirm,
+                    user=request.user,
+                    filename=entry["name"],
+                    expected_digest=request.POST.get("digest") if confirm else None,
+                )
+        except FileNotFoundError:
+            upload_discard(request, token)
+            cache.delete(preview_key(token))
+            messages.error(request, MISSING)
+            return redirect(back_url)
+        if not preview.written:
+            cache.set(preview_key(token), preview, int(UPLOAD_MAX_AGE.total_seconds()))
     if confirm and preview.written:
         upload_discard(request, token)
+        cache.delete(preview_key(token))
         messages.success(request, f"{done_message}: {preview.summary()}")
         return redirect(done_url)
     if confirm and preview.stale:

@@ -71,11 +71,11 @@ _SST_CT = (
 _SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
 
-def xlsx(sheet_parts, *, shared_strings=None, dimension: str = "") -> bytes:
+def xlsx(sheet_parts, *, shared_strings=None, dimension: str = "", level: int = 9) -> bytes:
     """A minimal workbook whose one sheet's XML is streamed from ``sheet_parts`` (str pieces);
     ``shared_strings``: pieces of sharedStrings.xml (after its opening tag)."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
         z.writestr("[Content_Types].xml", _CT.format(extra=_SST_CT if shared_strings is not None else ""))
         z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/workbook.xml", _WB)

@@ -3,6 +3,7 @@ seconds of the check itself), so that a regression shows as a number, not a slow
 """
 
 import io
+import random
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,7 @@ from PIL import Image
 from measures.models import Measure, Progress
 
 from .conftest import login
-from .hostile import measure_child, png_bomb
+from .hostile import measure_child, png_bomb, xlsx
 
 KSK = "khao-samo-khon"
 MAX_RSS_MB = 300
@@ -113,3 +114,93 @@ def test_pillow_guard_follows_the_setting(settings):
     from django.conf import settings as conf
 
     assert Image.MAX_IMAGE_PIXELS == conf.PHOTO_MAX_PIXELS
+
+
+BOOK_CHECK = """
+from sheets.reading import Book, FileRefused
+try:
+    with Book(FILES["book.xlsx"], accept_csv=False) as book:
+        for name in book.sheet_names:
+            book.read(name)
+    RESULT = "read"
+except FileRefused as exc:
+    RESULT = str(exc)
+"""
+
+
+def _rows(n: int, *, header_end: str = "XFD"):
+    yield (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>ชื่อ</t></is></c>'
+        f'<c r="{header_end}1" t="inlineStr"><is><t>x</t></is></c></row>'
+    )
+    for r in range(2, n + 1):
+        yield f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>มาตรการ {r}</t></is></c></row>'
+
+
+def test_header_reaching_xfd_with_12000_rows_is_refused():
+    message = check_in_child("header to XFD, 12,000 rows", BOOK_CHECK, {"book.xlsx": xlsx(_rows(12000))})
+    assert "มีข้อมูลถึงคอลัมน์ที่ 16,384 เกินกว่าที่รับได้ (200 คอลัมน์)" in message
+
+
+def test_declared_dimension_beyond_the_limits_is_refused_before_the_rows():
+    book = xlsx(_rows(3, header_end="B"), dimension="A1:XFD12000")
+    message = check_in_child("dimension A1:XFD12000", BOOK_CHECK, {"book.xlsx": book})
+    assert "คอลัมน์ที่ 16,384" in message
+
+
+def test_a_column_past_xfd_is_refused():
+    message = check_in_child("column past XFD", BOOK_CHECK, {"book.xlsx": xlsx(_rows(5, header_end="AAAA"))})
+    assert "เกินกว่าที่รับได้ (200 คอลัมน์)" in message
+
+
+def test_too_many_rows_and_cells_are_refused(settings):
+    from sheets.reading import Book, FileRefused
+
+    settings.IMPORT_MAX_ROWS = 100
+    with pytest.raises(FileRefused, match="มีถึงแถวที่ 101 เกินกว่าที่รับได้ \\(100 แถว\\)"):
+        with Book(xlsx(_rows(200, header_end="B")), accept_csv=False) as book:
+            book.read(book.sheet_names[0])
+    settings.IMPORT_MAX_ROWS = 500_000
+    settings.IMPORT_MAX_CELLS = 150
+    with pytest.raises(FileRefused, match="เกิน 150 เซลล์"):
+        with Book(xlsx(_rows(200, header_end="B")), accept_csv=False) as book:
+            book.read(book.sheet_names[0])
+
+
+def _shared_strings_bomb() -> bytes:
+    """~4 MB on disk, shared strings expanding to ~400 MB (a ratio under the zip-bomb guard's)."""
+    rnd = random.Random(1)
+    block = "".join(f"<si><t>{'ก' * 600}{rnd.getrandbits(32):08x}</t></si>" for _ in range(2000))
+    target = 380 * 1024 * 1024
+
+    def parts():
+        n = 0
+        while n < target:
+            yield block
+            n += len(block.encode())
+
+    return xlsx(['<row r="1"><c r="A1" t="s"><v>0</v></c></row>'], shared_strings=parts(), level=1)
+
+
+def test_shared_strings_expanding_to_400_mb_are_refused_from_the_zip_directory():
+    bomb = _shared_strings_bomb()
+    assert len(bomb) < 5 * 1024 * 1024
+    message = check_in_child("shared strings 4 MB → 383 MB", BOOK_CHECK, {"book.xlsx": bomb})
+    assert message.startswith("ข้อความในไฟล์นี้ขยายออกได้ 383 MB เกินกว่าที่รับได้ (32 MB)")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xfe\x41",  # UTF-16 with an odd byte
+        b"\xef\xbb\xbf\xe0\xb8",  # a UTF-8 BOM then a cut character
+        "ชื่อ\n".encode("cp874") + b"\xdb\xfc\n",  # bytes neither UTF-8 nor cp874
+        b"a,b\n1,\x00\n",  # a NUL byte
+    ],
+)
+def test_odd_csv_encodings_are_refused_in_thai(raw):
+    from sheets.reading import Book, FileRefused
+
+    with pytest.raises(FileRefused):
+        with Book(raw, accept_csv=True) as book:
+            book.read(book.sheet_names[0])

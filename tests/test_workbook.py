@@ -653,3 +653,27 @@ def test_error_rows_have_status_error_and_other_rows_keep_theirs(db):
         "แผ่นงาน “มาตรการ” แถว 2 คอลัมน์ G (มาตรการ/กิจกรรม): กรุณากรอกชื่อมาตรการ/กิจกรรม (หรืออย่างน้อยประเด็นที่ต้องพัฒนา)"
         in problems_text(preview)
     )
+
+
+def test_the_preview_is_computed_once_per_upload(db):
+    """A second visit of the preview page shows the stored preview: the file is not read again
+    (here it is even gone) and the import's queries are not run again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = login("ksk-coord")
+    r = c.post(f"/a/{KSK}/workbook/?year=2567", {"year": "2567", "file": _upload("ksk.xlsx", filled_template())})
+    url = r["Location"]
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    with CaptureQueriesContext(connection) as first:
+        r1 = c.get(url)
+    default_storage.delete(c.session["imports"][token]["path"])
+    with CaptureQueriesContext(connection) as second:
+        r2 = c.get(url)
+    assert r2.status_code == 200
+    assert r2.context["digest"] == r1.context["digest"]
+    assert not any("measures_" in q["sql"] for q in second.captured_queries)
+    assert len(second.captured_queries) < len(first.captured_queries)
+    # confirming reads the file again (gone here): nothing is written, the upload is forgotten
+    r = c.post(url, {"action": "confirm", "digest": r1.context["digest"]})
+    assert r.status_code == 302 and token not in c.session.get("imports", {})
