@@ -15,11 +15,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from assessments.models import FiscalYear
+from sheets.writing import csv_safe, text_cell
 
 from . import selectors
 from .selectors import Filters, Scope
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 PUBLISHED = {True: "เผยแพร่แล้ว", False: "ยังไม่เผยแพร่"}
@@ -184,13 +184,6 @@ TABLES = {
 FORMATS = ("xlsx", "csv")
 
 
-def csv_safe(value):
-    """A text a spreadsheet would run as a formula, made plain text by a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def frame_csv(frame: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a BOM (Excel then opens Thai text correctly), formulas neutralised."""
     text = frame.map(csv_safe).to_csv(index=False, lineterminator="\r\n")
@@ -212,8 +205,7 @@ def frame_xlsx(frame: pd.DataFrame, *, sheet: str) -> bytes:
         for column in ws.iter_cols():
             width = 8
             for cell in column:
-                if cell.data_type == "f":  # openpyxl reads a text starting with "=" as a formula
-                    cell.data_type = "s"
+                text_cell(cell)
                 if isinstance(cell.value, Decimal | float):
                     cell.number_format = "0.00"
                 width = max(width, min(60, len(str(cell.value or "")) + 2))

@@ -165,6 +165,11 @@ def _check_zip(f) -> None:
         raise FileRefused("ไฟล์นี้มีข้อมูลมากเกินไปเมื่อขยายออก ระบบจึงไม่เปิด กรุณาแบ่งเป็นหลายไฟล์")
 
 
+def _csv_unquote(value: str) -> str:
+    """The apostrophe ``sheets.writing.csv_safe`` puts before a formula-like text, removed."""
+    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _cell_text(value):
     """A read cell value: strings stripped (blank → None), other types as they are."""
     if isinstance(value, str):
@@ -473,7 +478,7 @@ class Book:
                 if len(record) > limit["columns"]:
                     raise too_wide(name, len(record), limit["columns"])
                 self._count_cells(len(record))
-                values = [_cell_text(v) for v in record]
+                values = [_cell_text(_csv_unquote(v)) for v in record]
                 if number == 1:
                     table.headers = [" ".join((v or "").split()) for v in values]
                     if not any(table.headers):

@@ -405,3 +405,25 @@ def test_import_scores_command(db, tmp_path):
     call_command("import_scores", str(good), stdout=out, verbosity=2)
     assert "บันทึกข้อมูลแล้ว" in out.getvalue() and "คะแนน: 96.28 → 97.00" in out.getvalue()
     assert Agency.objects.get(code=KSK).results.filter(year__be_year=2568).exists()
+
+
+def test_formula_like_remedy_is_text_in_xlsx_and_csv_and_imports_back_unchanged(db):
+    s = IndicatorScore.objects.filter(result__agency__code="khao-samo-khon", result__year__be_year=2567).first()
+    IndicatorScore.objects.filter(pk=s.pk).update(remedy='=HYPERLINK("http://x")')
+    c = _staff()
+    xlsx_data = c.get("/national/scores/export/?year=2567&format=xlsx").content
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_data))["คะแนน"]
+    cells = [cell for row in ws.iter_rows() for cell in row if cell.value == '=HYPERLINK("http://x")']
+    assert len(cells) == 1 and cells[0].data_type == "s" and cells[0].quotePrefix
+    csv_data = c.get("/national/scores/export/?year=2567&format=csv").content
+    assert "'=HYPERLINK(" in csv_data.decode("utf-8-sig")
+    for data, name in ((xlsx_data, "x.xlsx"), (csv_data, "x.csv")):
+        preview = score_sheet_import(file=data, dry_run=False, filename=name)
+        assert preview.ok and not preview.has_changes, problems(preview)
+    s.refresh_from_db()
+    assert s.remedy == '=HYPERLINK("http://x")'
+
+
+def test_write_csv_neutralises_every_formula_start():
+    data = write_csv(["a"], [{"a": v} for v in ("=1", "+1", "-1", "@1", "\tx", "\rx", "ok")]).decode("utf-8-sig")
+    assert data.split("\r\n")[1:8] == ["'=1", "'+1", "'-1", "'@1", "'\tx", '"\'\rx"', "ok"]

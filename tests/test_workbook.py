@@ -677,3 +677,26 @@ def test_the_preview_is_computed_once_per_upload(db):
     # confirming reads the file again (gone here): nothing is written, the upload is forgotten
     r = c.post(url, {"action": "confirm", "digest": r1.context["digest"]})
     assert r.status_code == 302 and token not in c.session.get("imports", {})
+
+
+def test_formula_like_texts_leave_as_text_and_come_back_unchanged(db):
+    """A progress text "=1+1" (and the like) is exported as a text cell, never a formula, and the
+    export re-imports with no change: the stored value stays "=1+1"."""
+    texts = {"output": "=1+1", "outcome": "+66 81 234 5678"}
+    p = Progress.objects.filter(measure__agency__code=KSK, measure__year__be_year=2567).first()
+    Progress.objects.filter(pk=p.pk).update(**texts)
+    m = Measure.objects.get(pk=p.measure_id)
+    Measure.objects.filter(pk=m.pk).update(monitoring="@SUM(A1)")
+    data = export()
+    cells = [c for ws in load(data).worksheets for row in ws.iter_rows() for c in row]
+    risky = [c for c in cells if c.value in ("=1+1", "+66 81 234 5678", "@SUM(A1)")]
+    assert len(risky) == 3
+    assert all(c.data_type == "s" and c.quotePrefix for c in risky)
+    assert not any(c.data_type == "f" for c in cells)
+    before = snapshot()
+    preview = run(data, dry_run=False)
+    assert preview.ok, problems_text(preview)
+    assert not preview.has_changes
+    assert snapshot() == before
+    p.refresh_from_db()
+    assert (p.output, p.outcome) == ("=1+1", "+66 81 234 5678")

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheets.cells import leading_int
-from sheets.writing import HEADER_FILL, HEADER_FONT, write_reference_sheet
+from sheets.writing import HEADER_FILL, HEADER_FONT, write_reference_sheet, xlsx_row
 
 from ..models import AssessmentResult, FiscalYear, Indicator, IndicatorScore, QuestionScore, RatingBand, Tool, ToolScore
 from .columns import (
@@ -134,7 +134,7 @@ def write_national_xlsx(rows: Iterable[dict], *, years: Iterable[FiscalYear], te
     else:
         ws.append(NATIONAL_HEADERS)
         for r in rows:
-            ws.append([r.get(h) for h in NATIONAL_HEADERS])
+            ws.append(xlsx_row(ws, [r.get(h) for h in NATIONAL_HEADERS]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

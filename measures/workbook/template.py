@@ -19,7 +19,7 @@ from assessments.score_sheet.columns import (
     COL_YEAR,
     KIND_LABELS,
 )
-from sheets.writing import HEADER_FILL, HEADER_FONT, KEY_FILL, REFERENCE_SHEET, WRAP
+from sheets.writing import HEADER_FILL, HEADER_FONT, KEY_FILL, REFERENCE_SHEET, WRAP, xlsx_row
 
 from ..models import Round, Status, UnableReason
 from .columns import (
@@ -148,13 +148,13 @@ def reference_lists(wctx: WorkbookContext) -> dict[str, list[str]]:
 
 def write_data_sheet(ws, name: str, headers: list[str], rows: list) -> None:
     """A data sheet: headers (key columns in orange), the rows, then empty formatted rows to fill."""
-    ws.append(list(headers))
+    ws.append(xlsx_row(ws, headers))
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.fill = KEY_FILL if (cell.value in KEY_HEADERS and name != SHEET_DIVISIONS) else HEADER_FILL
         cell.alignment = WRAP
     for values in rows:
-        ws.append([None if v == "" else v for v in values])
+        ws.append(xlsx_row(ws, [None if v == "" else v for v in values]))
     ws.freeze_panes = "A2"
     empty = TEMPLATE_EMPTY_ROWS if name != SHEET_INFO else 0
     last = len(rows) + 1 + empty
@@ -218,8 +218,8 @@ INSTRUCTIONS = [
 
 def write_instructions(ws, *, agency: Agency, year: FiscalYear) -> None:
     ws.column_dimensions["A"].width = 120
-    ws.append([f"{agency.name} · ปีงบประมาณ {year.be_year}"])
+    ws.append(xlsx_row(ws, [f"{agency.name} · ปีงบประมาณ {year.be_year}"]))
     ws["A1"].font = Font(bold=True, size=14)
     for line in INSTRUCTIONS:
-        ws.append([line or None])
+        ws.append(xlsx_row(ws, [line or None]))
     ws["A2"].font = Font(bold=True)
