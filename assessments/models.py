@@ -11,6 +11,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
+from ita_portal.fields import TEXT_LONG, TEXT_SHORT, BoundedTextField, text_length_checks
 
 
 class FiscalYear(models.Model):
@@ -105,7 +106,7 @@ class Question(models.Model):
     tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="questions")
     indicator = models.ForeignKey(Indicator, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions")
     code = models.CharField("รหัสข้อ", max_length=10)  # I1…, E1…, O1…
-    text = models.TextField("ข้อคำถาม")
+    text = BoundedTextField("ข้อคำถาม", max_length=TEXT_SHORT)
     predecessor = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -119,7 +120,10 @@ class Question(models.Model):
         verbose_name = "ข้อคำถาม"
         verbose_name_plural = "ข้อคำถาม"
         ordering = ["year", "tool__order", "id"]
-        constraints = [models.UniqueConstraint(fields=["year", "code"], name="uniq_question_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "code"], name="uniq_question_per_year"),
+            *text_length_checks("question", {"text": TEXT_SHORT}),
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -205,21 +209,27 @@ class IndicatorScore(models.Model):
     result = models.ForeignKey(AssessmentResult, on_delete=models.CASCADE, related_name="indicator_scores")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT)
     score = models.DecimalField("คะแนน", max_digits=5, decimal_places=2)
-    remedy = models.TextField("แนวทางการแก้ไข", blank=True)
+    remedy = BoundedTextField("แนวทางการแก้ไข", max_length=TEXT_LONG, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["result", "indicator"], name="uniq_indicator_score")]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "indicator"], name="uniq_indicator_score"),
+            *text_length_checks("indicatorscore", {"remedy": TEXT_LONG}),
+        ]
 
 
 class QuestionScore(models.Model):
     result = models.ForeignKey(AssessmentResult, on_delete=models.CASCADE, related_name="question_scores")
     question = models.ForeignKey(Question, on_delete=models.PROTECT)
     score = models.DecimalField("คะแนน", max_digits=5, decimal_places=2)
-    remedy = models.TextField("แนวทางการแก้ไข", blank=True)
+    remedy = BoundedTextField("แนวทางการแก้ไข", max_length=TEXT_LONG, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["result", "question"], name="uniq_question_score")]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "question"], name="uniq_question_score"),
+            *text_length_checks("questionscore", {"remedy": TEXT_LONG}),
+        ]

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Division
 from assessments.models import FiscalYear, Indicator, Issue, Tool
+from ita_portal.fields import TEXT_LONG, TEXT_SHORT, BoundedTextField, text_length_checks
 
 
 class Round(models.TextChoices):
@@ -32,8 +33,8 @@ class Plan(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="plans")
     year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="plans")
-    intro = models.TextField("บทนำ", blank=True)
-    recommendations = models.TextField("ข้อเสนอแนะ", blank=True)
+    intro = BoundedTextField("บทนำ", max_length=TEXT_LONG, blank=True)
+    recommendations = BoundedTextField("ข้อเสนอแนะ", max_length=TEXT_LONG, blank=True)
     signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
     signatory_position = models.CharField("ตำแหน่งผู้ลงนาม", max_length=200, blank=True)
 
@@ -42,7 +43,10 @@ class Plan(models.Model):
     class Meta:
         verbose_name = "แผนประจำปี"
         verbose_name_plural = "แผนประจำปี"
-        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="uniq_plan_per_agency_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="uniq_plan_per_agency_year"),
+            *text_length_checks("plan", {"intro": TEXT_LONG, "recommendations": TEXT_LONG}),
+        ]
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -71,13 +75,13 @@ class Measure(models.Model):
         Tool, on_delete=models.PROTECT, null=True, blank=True, related_name="measures", verbose_name="แบบวัด"
     )
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="measures", verbose_name="ตัวชี้วัด")
-    focus = models.TextField("ประเด็นที่ต้องพัฒนา", blank=True)
-    title = models.TextField("มาตรการ/กิจกรรม")
-    steps = models.TextField("ขั้นตอนหรือวิธีการปฏิบัติ", blank=True)
+    focus = BoundedTextField("ประเด็นที่ต้องพัฒนา", max_length=TEXT_LONG, blank=True)
+    title = BoundedTextField("มาตรการ/กิจกรรม", max_length=TEXT_SHORT)
+    steps = BoundedTextField("ขั้นตอนหรือวิธีการปฏิบัติ", max_length=TEXT_LONG, blank=True)
     period = models.CharField("ช่วงระยะเวลา", max_length=200, blank=True)
     divisions = models.ManyToManyField(Division, blank=True, related_name="measures", verbose_name="ผู้รับผิดชอบ")
     responsible_note = models.CharField("ผู้รับผิดชอบ (อื่นๆ)", max_length=300, blank=True)
-    monitoring = models.TextField("แนวทางกำกับติดตาม/การรายงานผล", blank=True)
+    monitoring = BoundedTextField("แนวทางกำกับติดตาม/การรายงานผล", max_length=TEXT_LONG, blank=True)
     budget = models.DecimalField("งบประมาณ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, editable=False)
 
@@ -89,6 +93,9 @@ class Measure(models.Model):
         verbose_name_plural = "มาตรการ"
         ordering = ["agency_id", "year__be_year", "order", "id"]
         indexes = [models.Index(fields=["agency", "year", "order"])]
+        constraints = text_length_checks(
+            "measure", {"focus": TEXT_LONG, "title": TEXT_SHORT, "steps": TEXT_LONG, "monitoring": TEXT_LONG}
+        )
 
     def __str__(self) -> str:
         return self.title[:80]
@@ -97,8 +104,8 @@ class Measure(models.Model):
 class Activity(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="activities")
     order = models.PositiveIntegerField("ลำดับ", default=0)
-    title = models.TextField("กิจกรรม")
-    steps = models.TextField("ขั้นตอนหรือวิธีการปฏิบัติ", blank=True)
+    title = BoundedTextField("กิจกรรม", max_length=TEXT_SHORT)
+    steps = BoundedTextField("ขั้นตอนหรือวิธีการปฏิบัติ", max_length=TEXT_LONG, blank=True)
     period = models.CharField("ช่วงระยะเวลา", max_length=200, blank=True)
     divisions = models.ManyToManyField(Division, blank=True, related_name="activities", verbose_name="ผู้รับผิดชอบ")
 
@@ -108,6 +115,7 @@ class Activity(models.Model):
         verbose_name = "กิจกรรม"
         verbose_name_plural = "กิจกรรม"
         ordering = ["measure", "order", "id"]
+        constraints = text_length_checks("activity", {"title": TEXT_SHORT, "steps": TEXT_LONG})
 
     def __str__(self) -> str:
         return self.title[:80]
@@ -123,8 +131,8 @@ class Progress(models.Model):
     status = models.CharField("สถานะ", max_length=20, choices=Status.choices, default=Status.NOT_STARTED, blank=True)
     unable_reason = models.CharField("เหตุที่ดำเนินการไม่ได้", max_length=20, choices=UnableReason.choices, blank=True)
     unable_note = models.CharField("รายละเอียดเหตุผล", max_length=500, blank=True)
-    output = models.TextField("ผลการดำเนินการ (output)", blank=True)
-    outcome = models.TextField("ผลลัพธ์ (outcome)", blank=True)
+    output = BoundedTextField("ผลการดำเนินการ (output)", max_length=TEXT_LONG, blank=True)
+    outcome = BoundedTextField("ผลลัพธ์ (outcome)", max_length=TEXT_LONG, blank=True)
     completed_on = models.DateField("วันที่แล้วเสร็จ", null=True, blank=True)
     budget_spent = models.DecimalField("งบประมาณที่ใช้ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -145,6 +153,7 @@ class Progress(models.Model):
                 condition=models.Q(activity__isnull=True),
                 name="uniq_progress_measure_round",
             ),
+            *text_length_checks("progress", {"output": TEXT_LONG, "outcome": TEXT_LONG}),
         ]
 
 

@@ -23,7 +23,7 @@ def clean_text(value, *, max_length: int | None = None) -> str:
     else:
         text = str(value).replace("\r\n", "\n").strip()
     if max_length and len(text) > max_length:
-        raise ValueError(f"ข้อความยาว {len(text):,} ตัวอักษร เกินกว่าที่รับได้ ({max_length:,} ตัวอักษร)")
+        raise ValueError(f"ข้อความยาวเกิน {max_length:,} ตัวอักษร (ยาว {len(text):,} ตัวอักษร) กรุณาตัดให้สั้นลง")
     return text
 
 

@@ -155,3 +155,35 @@ def test_the_service_refuses_what_the_form_refuses(measure):
         )
     assert refused.value.fields == {"unable_reason": UNABLE_NEEDS_REASON, "budget_spent": BUDGET_NOT_NEGATIVE}
     assert not Progress.objects.filter(measure=measure, round="six_month").exists()
+
+
+def test_too_long_text_returns_the_form_with_a_thai_message_and_the_text(measure):
+    from ita_portal.fields import TEXT_LONG
+
+    c = login("ksk-staff1")
+    text = "ผลงาน" * (TEXT_LONG // 5) + "ท้ายข้อความ"
+    r = c.post(url(measure), form(output=text))
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert f"ข้อความยาวเกิน {TEXT_LONG:,} ตัวอักษร (ยาว {len(text):,} ตัวอักษร)" in body
+    assert "ท้ายข้อความ" in body  # the user's text is kept in the form
+    assert not Progress.objects.filter(measure=measure, round="six_month").exists()
+
+
+def test_text_length_is_a_database_constraint_too(measure):
+    from django.db import IntegrityError, transaction
+
+    from ita_portal.fields import TEXT_LONG
+
+    p = Progress.objects.create(measure=measure, round="six_month", output="ok")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Progress.objects.filter(pk=p.pk).update(output="ก" * (TEXT_LONG + 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Measure.objects.filter(pk=measure.pk).update(title="ก" * 2_001)
+
+
+def test_a_post_over_the_request_limit_gets_a_thai_page(measure, settings):
+    c = login("ksk-staff1")
+    r = c.post(url(measure), form(output="ก" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 3 + 10)))
+    assert r.status_code == 400
+    assert "ข้อมูลที่ส่งมามีขนาดใหญ่เกินไป" in r.content.decode()

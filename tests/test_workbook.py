@@ -700,3 +700,13 @@ def test_formula_like_texts_leave_as_text_and_come_back_unchanged(db):
     assert snapshot() == before
     p.refresh_from_db()
     assert (p.output, p.outcome) == ("=1+1", "+66 81 234 5678")
+
+
+def test_too_long_text_in_the_workbook_is_a_thai_row_error(db):
+    from ita_portal.fields import TEXT_SHORT
+
+    wb = load(filled_template())
+    put(wb[SHEET_MEASURES], 2, **{H_TITLE: "ก" * (TEXT_SHORT + 1)})
+    preview = run(save(wb))
+    assert not preview.ok
+    assert f"ข้อความยาวเกิน {TEXT_SHORT:,} ตัวอักษร (ยาว {TEXT_SHORT + 1:,} ตัวอักษร)" in problems_text(preview)

@@ -60,7 +60,7 @@ def _clean_score(ctx: ScoreContext, value, year_id: int | None):
 
 
 def _clean_remedy(ctx: ScoreContext, value, year_id: int | None):
-    return clean_text(value)
+    return clean_text(value, max_length=IndicatorScore._meta.get_field("remedy").max_length)
 
 
 def _clean_level(ctx: ScoreContext, value, year_id: int | None):

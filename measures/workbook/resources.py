@@ -62,6 +62,11 @@ from .columns import (
 from .context import DivisionsWidget, IndicatorsWidget, IndicatorWidget, IssueWidget, ToolWidget, WorkbookContext
 
 
+def _limited(model, name: str) -> TextWidget:
+    """A text cell no longer than the model field allows (the same limit as the web form's)."""
+    return TextWidget(model._meta.get_field(name).max_length)
+
+
 class _WorkbookResource(SheetResource):
     sheet = ""
 
@@ -116,15 +121,15 @@ class MeasureResource(_WorkbookResource):
     issue = fields.Field(attribute="issue", column_name=H_ISSUE)
     tool = fields.Field(attribute="tool", column_name=H_TOOL)
     indicators = fields.Field(attribute="indicators", column_name=H_INDICATORS)
-    focus = fields.Field(attribute="focus", column_name=H_FOCUS, widget=TextWidget())
-    title = fields.Field(attribute="title", column_name=H_TITLE, widget=TextWidget())
-    steps = fields.Field(attribute="steps", column_name=H_STEPS, widget=TextWidget())
+    focus = fields.Field(attribute="focus", column_name=H_FOCUS, widget=_limited(Measure, "focus"))
+    title = fields.Field(attribute="title", column_name=H_TITLE, widget=_limited(Measure, "title"))
+    steps = fields.Field(attribute="steps", column_name=H_STEPS, widget=_limited(Measure, "steps"))
     period = fields.Field(attribute="period", column_name=H_PERIOD, widget=TextWidget(200))
     divisions = fields.Field(attribute="divisions", column_name=H_DIVISIONS)
     responsible_note = fields.Field(
         attribute="responsible_note", column_name=H_RESPONSIBLE_NOTE, widget=TextWidget(300)
     )
-    monitoring = fields.Field(attribute="monitoring", column_name=H_MONITORING, widget=TextWidget())
+    monitoring = fields.Field(attribute="monitoring", column_name=H_MONITORING, widget=_limited(Measure, "monitoring"))
     budget = fields.Field(attribute="budget", column_name=H_BUDGET, widget=DecimalWidget(maximum=MAX_BUDGET))
 
     class Meta(_WorkbookResource.Meta):
@@ -181,8 +186,8 @@ class ActivityResource(_WorkbookResource):
     sheet = SHEET_ACTIVITIES
     measure_order = fields.Field(column_name=H_MEASURE)
     order = fields.Field(attribute="order", column_name=H_ACTIVITY, widget=IntWidget())
-    title = fields.Field(attribute="title", column_name=H_ACTIVITY_TITLE, widget=TextWidget())
-    steps = fields.Field(attribute="steps", column_name=H_STEPS, widget=TextWidget())
+    title = fields.Field(attribute="title", column_name=H_ACTIVITY_TITLE, widget=_limited(Activity, "title"))
+    steps = fields.Field(attribute="steps", column_name=H_STEPS, widget=_limited(Activity, "steps"))
     period = fields.Field(attribute="period", column_name=H_PERIOD, widget=TextWidget(200))
     divisions = fields.Field(attribute="divisions", column_name=H_DIVISIONS)
 
@@ -249,8 +254,8 @@ class ProgressResource(_WorkbookResource):
         attribute="unable_reason", column_name=H_UNABLE_REASON, widget=ChoiceWidget(UnableReason.choices)
     )
     unable_note = fields.Field(attribute="unable_note", column_name=H_UNABLE_NOTE, widget=TextWidget(500))
-    output = fields.Field(attribute="output", column_name=H_OUTPUT, widget=TextWidget())
-    outcome = fields.Field(attribute="outcome", column_name=H_OUTCOME, widget=TextWidget())
+    output = fields.Field(attribute="output", column_name=H_OUTPUT, widget=_limited(Progress, "output"))
+    outcome = fields.Field(attribute="outcome", column_name=H_OUTCOME, widget=_limited(Progress, "outcome"))
     completed_on = fields.Field(attribute="completed_on", column_name=H_COMPLETED, widget=BEDateWidget())
     budget_spent = fields.Field(attribute="budget_spent", column_name=H_SPENT, widget=DecimalWidget(maximum=MAX_BUDGET))
 
@@ -359,7 +364,7 @@ class QuestionResource(_WorkbookResource):
     code = fields.Field(attribute="code", column_name=H_QUESTION_CODE, widget=TextWidget(10))
     tool = fields.Field(attribute="tool", column_name=H_TOOL)
     indicator = fields.Field(attribute="indicator", column_name=H_INDICATORS)
-    text = fields.Field(attribute="text", column_name=H_QUESTION_TEXT, widget=TextWidget())
+    text = fields.Field(attribute="text", column_name=H_QUESTION_TEXT, widget=_limited(Question, "text"))
 
     class Meta(_WorkbookResource.Meta):
         model = Question
