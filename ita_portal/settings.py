@@ -116,10 +116,19 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+# SQLite (one agency or a trial; PostgreSQL for anything shared): WAL keeps readers from blocking
+# the writer; a writer waits up to 5 s for another instead of failing; every transaction takes the
+# write lock when it begins (IMMEDIATE), so two transactions that read then write queue instead of
+# one failing at once with "database is locked".
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 5,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Plain SQLite without persistent connections; WAL keeps readers from blocking.
+    # Plain SQLite without persistent connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 
 # A streaming replica of the same database for read-heavy roll-ups (the oversight pages); unset,
 # they read the primary. Replication lag only delays those summaries by as long.
