@@ -120,3 +120,59 @@ def test_coordinator_manages_divisions_and_users():
     coord = Membership.objects.get(user__username="ksk-coord")
     c.post(f"/a/{KSK}/members/{coord.pk}/remove/")
     assert Membership.objects.filter(pk=coord.pk).exists()
+
+
+def _progress_post(**extra):
+    return {
+        "status": "in_progress",
+        "output": "บันทึกโดยกองอื่น",
+        "photo-TOTAL_FORMS": "0",
+        "photo-INITIAL_FORMS": "0",
+        "link-TOTAL_FORMS": "0",
+        "link-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_staff_cannot_record_another_divisions_activity_inside_a_measure_they_see():
+    """Division A answers for the measure; one of its activities is division B's alone."""
+    a = Division.objects.get(agency__code=KSK, name="กองการศึกษา ศาสนาและวัฒนธรรม")
+    b = Division.objects.get(agency__code=KSK, name="สำนักปลัด")
+    measure = Measure.objects.filter(agency__code=KSK).first()
+    measure.divisions.set([a])
+    theirs = measure.activities.create(title="กิจกรรมของมาตรการ", order=98)
+    not_theirs = measure.activities.create(title="กิจกรรมของสำนักปลัด", order=99)
+    theirs.divisions.set([])  # no divisions of its own: the measure's (A) answer for it
+    not_theirs.divisions.set([b])
+    edu = staff_of(a.name)
+    assert edu.get(f"/a/{KSK}/measures/{measure.pk}/").status_code == 200
+    url = f"/a/{KSK}/measures/{measure.pk}/activities/{not_theirs.pk}/progress/six_month/"
+    assert edu.get(url).status_code == 403
+    assert edu.post(url, _progress_post()).status_code == 403
+    assert not not_theirs.progress.exists()
+    assert not measure.progress.filter(output="บันทึกโดยกองอื่น").exists()
+    # their own activity and the measure-level row they may record
+    ok = f"/a/{KSK}/measures/{measure.pk}/activities/{theirs.pk}/progress/six_month/"
+    assert edu.post(ok, _progress_post()).status_code == 302
+    assert edu.post(f"/a/{KSK}/measures/{measure.pk}/progress/six_month/", _progress_post()).status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_cannot_record_the_measure_row_of_a_measure_seen_through_an_activity():
+    """Division B answers for the measure; division A only for one of its activities."""
+    a = Division.objects.get(agency__code=KSK, name="กองการศึกษา ศาสนาและวัฒนธรรม")
+    b = Division.objects.get(agency__code=KSK, name="สำนักปลัด")
+    measure = Measure.objects.filter(agency__code=KSK).first()
+    measure.divisions.set([b])
+    activity = measure.activities.create(title="กิจกรรมของกองการศึกษา", order=99)
+    activity.divisions.set([a])
+    edu = staff_of(a.name)
+    assert edu.get(f"/a/{KSK}/measures/{measure.pk}/").status_code == 200  # seen through the activity
+    url = f"/a/{KSK}/measures/{measure.pk}/progress/annual/"
+    assert edu.get(url).status_code == 403
+    assert edu.post(url, _progress_post()).status_code == 403
+    assert not measure.progress.filter(output="บันทึกโดยกองอื่น").exists()
+    ok = f"/a/{KSK}/measures/{measure.pk}/activities/{activity.pk}/progress/annual/"
+    assert edu.post(ok, _progress_post()).status_code == 302
+    assert activity.progress.filter(round="annual").exists()
