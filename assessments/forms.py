@@ -10,6 +10,14 @@ SCORE = {
     "min_value": Decimal("0"),
     "max_value": Decimal("100"),
     "required": False,
+    "error_messages": {
+        "invalid": "กรุณากรอกคะแนนเป็นตัวเลข",
+        "min_value": "คะแนนต้องไม่ต่ำกว่า %(limit_value)s",
+        "max_value": "คะแนนต้องไม่เกิน %(limit_value)s",
+        "max_digits": "คะแนนมีได้ไม่เกิน %(max)s หลัก",
+        "max_whole_digits": "คะแนนมีได้ไม่เกิน 100",
+        "max_decimal_places": "คะแนนมีทศนิยมได้ไม่เกิน %(max)s ตำแหน่ง (เช่น 85.25)",
+    },
 }
 
 

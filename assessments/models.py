@@ -188,7 +188,13 @@ class AssessmentResult(models.Model):
         verbose_name = "ผลการประเมิน"
         verbose_name_plural = "ผลการประเมิน"
         ordering = ["agency_id", "year__be_year"]
-        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="uniq_result_per_agency_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="uniq_result_per_agency_year"),
+            models.CheckConstraint(
+                condition=models.Q(overall__isnull=True) | models.Q(overall__gte=0, overall__lte=100),
+                name="result_overall_0_100",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} {self.year.be_year}"
@@ -202,7 +208,10 @@ class ToolScore(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["result", "tool"], name="uniq_tool_score")]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "tool"], name="uniq_tool_score"),
+            models.CheckConstraint(condition=models.Q(score__gte=0, score__lte=100), name="tool_score_0_100"),
+        ]
 
 
 class IndicatorScore(models.Model):
@@ -216,6 +225,7 @@ class IndicatorScore(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["result", "indicator"], name="uniq_indicator_score"),
+            models.CheckConstraint(condition=models.Q(score__gte=0, score__lte=100), name="indicator_score_0_100"),
             *text_length_checks("indicatorscore", {"remedy": TEXT_LONG}),
         ]
 
@@ -231,5 +241,6 @@ class QuestionScore(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["result", "question"], name="uniq_question_score"),
+            models.CheckConstraint(condition=models.Q(score__gte=0, score__lte=100), name="question_score_0_100"),
             *text_length_checks("questionscore", {"remedy": TEXT_LONG}),
         ]

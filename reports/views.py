@@ -12,7 +12,6 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import Access, with_access
-from agencies.models import Agency
 from assessments.models import FiscalYear
 from assessments.selectors import year_numbers
 from measures.selectors import year_get
@@ -151,12 +150,16 @@ def report_action(request, access: Access, be_year: int, kind: str, action: str)
 
 
 def _published(code: str):
-    agency = get_object_or_404(Agency, code=code)
-    versions = (
-        PublishedVersion.objects.filter(report__agency=agency)
-        .select_related("report__year")
+    """An agency's published versions; the same 404 for an unknown code and for an agency that has
+    published nothing, so that the public pages do not tell which codes exist."""
+    versions = list(
+        PublishedVersion.objects.filter(report__agency__code=code)
+        .select_related("report__year", "report__agency")
         .order_by("-report__year__be_year", "report__kind", "-version")
     )
+    if not versions:
+        raise Http404("ไม่พบรายงานที่เผยแพร่")
+    agency = versions[0].report.agency
     latest, older = {}, []
     for v in versions:
         key = (v.report.year.be_year, v.report.kind)
@@ -177,7 +180,10 @@ def public_list(request, code: str):
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})  # agencies embed this list in their own websites
 def public_embed(request, code: str):
-    agency, latest, _ = _published(code)
+    try:
+        agency, latest, _ = _published(code)
+    except Http404:  # the same framable answer for an unknown code and for nothing published yet
+        return render(request, "reports/public_embed.html", {"agency": None, "latest": []}, status=404)
     return render(request, "reports/public_embed.html", {"agency": agency, "latest": latest})
 
 
@@ -187,7 +193,7 @@ def public_pdf(request, code: str, be_year: int, kind: str, version: int | None 
     versions = PublishedVersion.objects.filter(
         report__agency__code=code, report__year__be_year=be_year, report__kind=kind
     )
-    v = versions.filter(version=version).first() if version else versions.order_by("-version").first()
+    v = versions.filter(version=version).first() if version is not None else versions.order_by("-version").first()
     if v is None:
         raise Http404("ไม่พบรายงานที่เผยแพร่")
     with v.pdf.open("rb") as fh:
