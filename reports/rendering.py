@@ -92,9 +92,20 @@ def _font_css() -> str:
 _TEXT_NODE = re.compile(r">([^<]+)<")
 
 
+_ENTITY = re.compile(r"(&#?[0-9A-Za-z]+;)")
+
+
+def _thai_text(text: str) -> str:
+    # Character references (&#x27; for an apostrophe) keep their digits: only the text between them.
+    return "".join(
+        part if _ENTITY.fullmatch(part) else arabic_digit_to_thai_digit(part) for part in _ENTITY.split(text)
+    )
+
+
 def thai_digits_html(html: str) -> str:
-    """Thai digits in text nodes only; attributes (URLs, file paths) keep Arabic digits."""
-    return _TEXT_NODE.sub(lambda m: ">" + arabic_digit_to_thai_digit(m.group(1)) + "<", html)
+    """Thai digits in text nodes only; attributes (URLs, file paths) and character references keep
+    Arabic digits."""
+    return _TEXT_NODE.sub(lambda m: ">" + _thai_text(m.group(1)) + "<", html)
 
 
 def render_html(context: dict) -> str:

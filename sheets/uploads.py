@@ -2,8 +2,9 @@
 
 The file is kept in Django's default storage (imports/<uuid>.<ext>, shared by every app server:
 the bucket, or a shared MEDIA_ROOT), its token in the user's session with what it is for (``kind`` and
-e.g. the agency); it is deleted once confirmed or cancelled, and uploads left behind are purged
-after a day. The size limit is checked here before a file is stored, and again by the reader.
+e.g. the agency); it is deleted once confirmed or cancelled, uploads left behind are purged after a
+day, and a session keeps at most MAX_PENDING_PER_SESSION (each within the size limit).
+The size limit is checked here before a file is stored, and again by the reader.
 """
 
 import contextlib
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 UPLOAD_DIR = "imports"
 UPLOAD_MAX_AGE = datetime.timedelta(days=1)
+MAX_PENDING_PER_SESSION = 5  # a session's uploads awaiting confirmation; the oldest goes first
 SESSION_KEY = "imports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -68,6 +70,10 @@ def upload_store(request, file, *, kind: str, **meta) -> str:
             pending.pop(old_token)
             with contextlib.suppress(OSError, NotImplementedError):
                 default_storage.delete(entry["path"])
+    while len(pending) >= MAX_PENDING_PER_SESSION:  # bounded: at most this many files per session
+        entry = pending.pop(next(iter(pending)))
+        with contextlib.suppress(OSError, NotImplementedError):
+            default_storage.delete(entry["path"])
     pending[token] = {"kind": kind, "path": path, "name": os.path.basename(file.name or "")[:200], **meta}
     request.session[SESSION_KEY] = pending
     return token

@@ -82,3 +82,41 @@ def test_a_score_with_three_decimals_gets_a_thai_message():
     form = ResultForm(data={"overall": "85.125"}, year=FiscalYear.objects.get(be_year=2567))
     assert not form.is_valid()
     assert form.errors["overall"] == ["คะแนนมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง (เช่น 85.25)"]
+
+
+def test_thai_digits_leave_character_references_alone():
+    from reports.rendering import thai_digits_html
+
+    html = '<p title="a1">it&#x27;s 12 &amp; 3&#39;</p>'
+    assert thai_digits_html(html) == '<p title="a1">it&#x27;s ๑๒ &amp; ๓&#39;</p>'
+
+
+def test_media_is_never_served_by_url_even_with_debug(settings):
+    import importlib
+
+    import ita_portal.urls as project_urls
+
+    settings.DEBUG = True
+    try:
+        importlib.reload(project_urls)
+        assert not any("media" in str(p.pattern) for p in project_urls.urlpatterns)
+    finally:
+        settings.DEBUG = False
+        importlib.reload(project_urls)
+
+
+def test_a_session_keeps_a_bounded_number_of_uploads(settings, tmp_path):
+    from types import SimpleNamespace
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sheets.uploads import MAX_PENDING_PER_SESSION, upload_store
+
+    request = SimpleNamespace(session={})
+    for n in range(MAX_PENDING_PER_SESSION + 3):
+        upload_store(request, SimpleUploadedFile(f"f{n}.xlsx", b"PK\x03\x04x"), kind="test", target=str(n))
+    pending = request.session["imports"]
+    assert len(pending) == MAX_PENDING_PER_SESSION
+    assert [e["name"] for e in pending.values()] == [f"f{n}.xlsx" for n in range(3, MAX_PENDING_PER_SESSION + 3)]
+    assert len(default_storage.listdir("imports")[1]) == MAX_PENDING_PER_SESSION
