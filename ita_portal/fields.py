@@ -71,9 +71,17 @@ class BoundedTextField(models.TextField):
         return field
 
 
+class TextLengthCheck(models.CheckConstraint):
+    """The database's copy of a BoundedTextField's limit. Model validation (a ModelForm's) does not
+    query it: the field's own validator already checked the same limit in Python."""
+
+    def validate(self, model, instance, exclude=None, using=None):
+        return None
+
+
 def text_length_checks(prefix: str, model_fields: dict[str, int]) -> list[models.CheckConstraint]:
     """Check constraints: each named text no longer than its limit, in the database too."""
     return [
-        models.CheckConstraint(condition=LessThanOrEqual(Length(name), limit), name=f"{prefix}_{name}_max_length")
+        TextLengthCheck(condition=LessThanOrEqual(Length(name), limit), name=f"{prefix}_{name}_max_length")
         for name, limit in model_fields.items()
     ]

@@ -40,14 +40,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='indicatorscore',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remedy'), 20000), name='indicatorscore_remedy_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remedy'), 20000), name='indicatorscore_remedy_max_length'),
         ),
         migrations.AddConstraint(
             model_name='question',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 2000), name='question_text_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 2000), name='question_text_max_length'),
         ),
         migrations.AddConstraint(
             model_name='questionscore',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remedy'), 20000), name='questionscore_remedy_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('remedy'), 20000), name='questionscore_remedy_max_length'),
         ),
     ]

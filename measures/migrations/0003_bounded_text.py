@@ -119,42 +119,42 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='activity',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 2000), name='activity_title_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 2000), name='activity_title_max_length'),
         ),
         migrations.AddConstraint(
             model_name='activity',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('steps'), 20000), name='activity_steps_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('steps'), 20000), name='activity_steps_max_length'),
         ),
         migrations.AddConstraint(
             model_name='measure',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('focus'), 20000), name='measure_focus_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('focus'), 20000), name='measure_focus_max_length'),
         ),
         migrations.AddConstraint(
             model_name='measure',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 2000), name='measure_title_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('title'), 2000), name='measure_title_max_length'),
         ),
         migrations.AddConstraint(
             model_name='measure',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('steps'), 20000), name='measure_steps_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('steps'), 20000), name='measure_steps_max_length'),
         ),
         migrations.AddConstraint(
             model_name='measure',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('monitoring'), 20000), name='measure_monitoring_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('monitoring'), 20000), name='measure_monitoring_max_length'),
         ),
         migrations.AddConstraint(
             model_name='plan',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('intro'), 20000), name='plan_intro_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('intro'), 20000), name='plan_intro_max_length'),
         ),
         migrations.AddConstraint(
             model_name='plan',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('recommendations'), 20000), name='plan_recommendations_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('recommendations'), 20000), name='plan_recommendations_max_length'),
         ),
         migrations.AddConstraint(
             model_name='progress',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('output'), 20000), name='progress_output_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('output'), 20000), name='progress_output_max_length'),
         ),
         migrations.AddConstraint(
             model_name='progress',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome'), 20000), name='progress_outcome_max_length'),
+            constraint=ita_portal.fields.TextLengthCheck(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome'), 20000), name='progress_outcome_max_length'),
         ),
     ]
