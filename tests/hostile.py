@@ -1,7 +1,8 @@
 """Hostile files built in memory (no large buffers in the test process) and a child-process meter.
 
-``measure_child(code)`` runs ``code`` in a fresh Python with Django set up and returns the child's
-peak RSS (from ``os.wait4``, so only that child counts) and the seconds the code itself took.
+``measure_child(code)`` runs ``code`` in a fresh Python with Django set up and returns its peak RSS
+(``getrusage(RUSAGE_CHILDREN)`` in a small launcher whose only child it is) and the seconds the code
+itself took.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def measure_child(code: str, *, files: dict[str, bytes] | None = None) -> dict:
             paths[name] = path
         script = (
             "import json, os, sys, time\n"
+            f"sys.path.insert(0, {str(ROOT)!r})\n"
             "import django\n"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ita_portal.settings')\n"
             "django.setup()\n"
@@ -125,20 +127,27 @@ def measure_child(code: str, *, files: dict[str, bytes] | None = None) -> dict:
         )
         out_path = os.path.join(tmp, "out.json")
         err_path = os.path.join(tmp, "err.txt")
-
-        def limit():  # in the child, before exec
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
-
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=out, stderr=err, preexec_fn=limit)
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
+        script_path = os.path.join(tmp, "check.py")
+        with open(script_path, "w") as f:
+            f.write(script)
+        # A small launcher runs the check as its own child and reports that child's peak RSS
+        # (RUSAGE_CHILDREN): measured from the test process, a forked child would count the
+        # test process's own memory, copied at the fork.
+        launcher = (
+            "import resource, subprocess, sys\n"
+            "def limit():\n"
+            f"    resource.setrlimit(resource.RLIMIT_AS, ({CHILD_ADDRESS_SPACE}, {CHILD_ADDRESS_SPACE}))\n"
+            f"with open({out_path!r}, 'wb') as out, open({err_path!r}, 'wb') as err:\n"
+            f"    rc = subprocess.call([sys.executable, {script_path!r}], stdout=out, stderr=err, preexec_fn=limit)\n"
+            "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", launcher], cwd=ROOT, capture_output=True, text=True, check=True)
+        rc, maxrss_kb = (int(x) for x in done.stdout.split())
+        proc = subprocess.CompletedProcess([], rc)
+        usage_mb = maxrss_kb / 1024  # ru_maxrss is in kilobytes on Linux
         with open(out_path) as f:
             lines = f.read().strip().splitlines()
         with open(err_path) as f:
             stderr = f.read()
         data = json.loads(lines[-1]) if proc.returncode == 0 and lines else {"result": None, "seconds": None}
-        # ru_maxrss is in kilobytes on Linux
-        return {**data, "rss_mb": usage.ru_maxrss / 1024, "returncode": proc.returncode, "stderr": stderr[-2000:]}
+        return {**data, "rss_mb": usage_mb, "returncode": proc.returncode, "stderr": stderr[-2000:]}
