@@ -17,12 +17,12 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from ita_portal.thai import parse_be_date
+from sheets.writing import csv_safe
 
 from . import selectors
 from .models import OitEvidence, Source
 
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _not_found(request):
@@ -101,9 +101,8 @@ def public_json(request, code: str, be_year: int):
 
 
 def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A cell a spreadsheet will not run as a formula (the one rule of sheets.writing)."""
+    return csv_safe("" if value is None else str(value))
 
 
 @login_not_required
