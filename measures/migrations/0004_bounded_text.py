@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agencies', '0006_agency_contact'),
         ('assessments', '0006_bounded_text'),
-        ('measures', '0002_order_by_agency_id'),
+        ('measures', '0003_remindersetting_roundschedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
