@@ -1,0 +1,114 @@
+"""How much of each seed report's text our rendered PDF holds.
+
+    .venv/bin/python benchmarks/seed_coverage.py [--pdf-dir DIR] [--render]
+
+The seed text (../shared/seeds/*.txt, extracted from the agencies' own PDFs) is repaired of its
+extraction damage (NFKC, Thai tone marks and vowels in one order, whitespace dropped, Thai digits as
+Arabic), and so is the text of our PDF (pdftotext). The share is the part of the seed's characters
+that lie in a run of SHINGLE characters also found in our PDF: a word that only exists in the seed
+(a sentence we do not print) counts as missing, whatever its position on the page.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+from pythainlp.util import normalize as thai_normalize
+from pythainlp.util import thai_digit_to_arabic_digit
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SHINGLE = 20
+# seed file prefix → (agency, year, kind)
+DEMO = {
+    "000": ("khao-samo-khon", 2567, "annual"),
+    "001": ("nong-bua-ban", 2568, "annual"),
+    "002": ("takhram-en", 2565, "analysis"),
+    "003": ("pak-kran", 2567, "annual"),
+    "004": ("ubon-pao", 2566, "six-month"),
+}
+_MARKUP = re.compile(r"[*#|]+|!\[[^\]]*\]\([^)]*\)")
+_DROP = re.compile(r"[\s\u200b\u2060\u00ad]+")
+
+
+def clean(text: str) -> str:
+    """Text with extraction damage repaired and whitespace dropped, for comparison."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKUP.sub(" ", text)
+    text = thai_digit_to_arabic_digit(text)
+    text = text.replace("\u0e4d\u0e32", "\u0e33")  # ํ + า → ำ
+    text = _DROP.sub("", text)
+    text = thai_normalize(text)
+    return text.replace("\u0e4d\u0e32", "\u0e33")
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def segments(seed: str) -> list[str]:
+    """The seed's cells and lines (tabs and line ends separate table cells in the extraction)."""
+    return [c for c in (clean(part) for part in re.split(r"[\t\n]+", seed)) if c]
+
+
+def coverage(seed: str, ours: str, missing: list | None = None) -> float:
+    """Share of the seed's characters covered by a SHINGLE-long run (or a whole shorter cell) found in ours."""
+    o = clean(ours)
+    have = {o[i : i + SHINGLE] for i in range(len(o) - SHINGLE + 1)}
+    total = found = 0
+    for seg in segments(seed):
+        total += len(seg)
+        if len(seg) <= SHINGLE:
+            found += len(seg) if seg in o else 0
+            if missing is not None and seg not in o:
+                missing.append(seg)
+            continue
+        covered = bytearray(len(seg))
+        for i in range(len(seg) - SHINGLE + 1):
+            if seg[i : i + SHINGLE] in have:
+                covered[i : i + SHINGLE] = b"\x01" * SHINGLE
+        found += sum(covered)
+        if missing is not None and sum(covered) < len(seg):
+            missing.append("".join(ch if c else "_" for ch, c in zip(seg, covered, strict=True)))
+    return found / total if total else 1.0
+
+
+def render(pdf_dir: Path) -> None:
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    for prefix, (agency, year, kind) in DEMO.items():
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "render_report", "--agency", agency, "--year", str(year),
+             "--kind", kind, "--output", str(pdf_dir / f"{prefix}.pdf")],
+            check=True, capture_output=True, env=os.environ,
+        )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pdf-dir", type=Path, default=Path("/tmp/seed-coverage"), help="000.pdf … 004.pdf")
+    parser.add_argument("--seeds", type=Path, default=SEEDS)
+    parser.add_argument("--render", action="store_true", help="render the five demo reports first")
+    parser.add_argument("--missing", action="store_true", help="print the seed text not found")
+    args = parser.parse_args()
+    if args.render:
+        render(args.pdf_dir)
+    shares = []
+    for prefix in DEMO:
+        seed_file = next(args.seeds.glob(f"{prefix}_*.txt"))
+        missing: list[str] = []
+        share = coverage(seed_file.read_text(encoding="utf-8"), pdf_text(args.pdf_dir / f"{prefix}.pdf"), missing)
+        shares.append(share)
+        if args.missing:
+            print("\n".join(f"  - {m}" for m in missing))
+        print(f"seed {prefix} ({DEMO[prefix][0]} {DEMO[prefix][1]} {DEMO[prefix][2]}): {share:6.1%}")
+    print(f"mean: {sum(shares) / len(shares):6.1%}")
+
+
+if __name__ == "__main__":
+    main()
