@@ -32,6 +32,7 @@ DEMO = {
     "004": ("ubon-pao", 2566, "six-month"),
 }
 _MARKUP = re.compile(r"[*#|]+|!\[[^\]]*\]\([^)]*\)")
+_SPLIT_AM = re.compile(r"([\u0e01-\u0e2e][\u0e48-\u0e4b]?) \u0e32")
 _DROP = re.compile(r"[\s\u200b\u2060\u00ad]+")
 
 
@@ -40,6 +41,7 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _MARKUP.sub(" ", text)
     text = thai_digit_to_arabic_digit(text)
+    text = _SPLIT_AM.sub("\\1\u0e33", text)  # "ด าเนินการ" → ดำเนินการ (ำ extracted as a space and า)
     text = text.replace("\u0e4d\u0e32", "\u0e33")  # ํ + า → ำ
     text = _DROP.sub("", text)
     text = thai_normalize(text)

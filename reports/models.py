@@ -56,6 +56,10 @@ class Report(models.Model):
     show_photos = models.BooleanField("มีภาพประกอบ", default=True)
     show_score_table = models.BooleanField("ตารางเปรียบเทียบคะแนน", default=True)
     show_score_chart = models.BooleanField("กราฟคะแนนรายปี", default=False)
+    # Options of the page layout (reports/layout.py LAYOUT_DEFAULTS) and the agency's own wording of
+    # headings, column headers and titles (reports/layout.py LABELS), both saved with the report.
+    layout = models.JSONField("รูปแบบการจัดหน้า", default=dict, blank=True)
+    labels = models.JSONField("ถ้อยคำหัวข้อและหัวตาราง", default=dict, blank=True)
     signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
     signatory_position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
     signed_on = models.DateField("วันที่ลงนาม", null=True, blank=True)

@@ -23,7 +23,7 @@ from pythainlp.util import arabic_digit_to_thai_digit
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import chunked, pdf_patches, thai_text_layer
+from . import chunked, pdf_patches, thai_text_layer, typesetting
 
 FONT_FILES = [
     ("Sarabun-Regular.ttf", 400, "normal"),
@@ -89,35 +89,31 @@ def _font_css() -> str:
     return "\n".join(rules)
 
 
-_TEXT_NODE = re.compile(r">([^<]+)<")
-
-
 _ENTITY = re.compile(r"(&#?[0-9A-Za-z]+;)")
 
 
 def _thai_text(text: str) -> str:
     # Character references (&#x27; for an apostrophe) keep their digits: only the text between them.
     return "".join(
-        part if _ENTITY.fullmatch(part) else arabic_digit_to_thai_digit(part) for part in _ENTITY.split(text)
+        part if _ENTITY.fullmatch(part) else typesetting.thai_digits_text(part) for part in _ENTITY.split(text)
     )
 
 
 def thai_digits_html(html: str) -> str:
-    """Thai digits in text nodes only; attributes (URLs, file paths) and character references keep
-    Arabic digits."""
-    return _TEXT_NODE.sub(lambda m: ">" + _thai_text(m.group(1)) + "<", html)
+    """Thai digits in text nodes' numbers and dates only; attributes, identifiers, URLs and character
+    references keep theirs."""
+    return typesetting.TEXT_NODE.sub(lambda m: ">" + _thai_text(m.group(1)) + "<", html)
 
 
 def render_html(context: dict) -> str:
     ctx = copy.deepcopy(context)
-    for page in ctx.get("photo_pages", []):
-        for photo in page["photos"]:
-            photo["uri"] = media_uri(photo["name"]) if photo.get("name") else ""
+    photos = [ph for page in ctx.get("photo_pages", []) for ph in page["photos"]]
+    photos += [ph for g in ctx.get("groups", []) for row in g["rows"] for ph in row.get("photos", [])]
+    for photo in photos:
+        photo["uri"] = media_uri(photo["name"]) if photo.get("name") else ""
     ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
     html = render_to_string("reports/report.html", ctx)
-    if ctx["report"]["thai_digits"]:
-        html = thai_digits_html(html)
-    return html
+    return typesetting.typeset_html(html, thai_digits=ctx["report"]["thai_digits"])
 
 
 def _stylesheets(context: dict, font_config: FontConfiguration) -> list:
@@ -130,6 +126,9 @@ def _css(context: dict) -> str:
     if context["report"]["thai_digits"]:
         header = arabic_digit_to_thai_digit(header)
         css += '\n@page { @bottom-center { content: "หน้า " counter(page, thai); } }'
+    layout = context["report"].get("layout") or {}
+    if layout.get("count_cover"):
+        css += "\n@page cover { counter-increment: page 1; }"
     css += "\n@page { @top-right { content: " + _css_string(header) + "; } }"
     return css
 

@@ -19,6 +19,7 @@ from assessments.selectors import ScoreHistory, score_history
 from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
+from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
 
 
@@ -101,16 +102,16 @@ def _measures(agency: Agency, year: FiscalYear, round: str):
     )
 
 
-def _group_key(measure: Measure, grouping: str):
+def _group_key(measure: Measure, grouping: str, other: str):
     if grouping == Grouping.ISSUE:
         if measure.issue:
             return (measure.issue.number, f"ประเด็นที่ {measure.issue.number} {measure.issue.title}")
-        return (99, "มาตรการอื่น ๆ")
+        return (99, other)
     if grouping in (Grouping.TOOL, Grouping.TOOL_INDICATOR):
         tool = measure.tool or next((i.tool for i in measure.indicators.all()), None)
         if tool:
             return (tool.order, f"แบบวัด {tool.code}: {tool.name}")
-        return (99, "มาตรการอื่น ๆ")
+        return (99, other)
     return (0, "")
 
 
@@ -121,13 +122,26 @@ def _subheading(measure: Measure, grouping: str) -> str:
     return ", ".join(names) or measure.focus
 
 
-def measure_groups(*, measures: list[Measure], grouping: str) -> tuple[list[dict], list[dict]]:
-    """Rows grouped as the layout asks, and the photo pages (per measure, in the same order)."""
+def measure_groups(
+    *, measures: list[Measure], grouping: str, regroup: bool = True, other: str = "มาตรการอื่น ๆ"
+) -> tuple[list[dict], list[dict]]:
+    """Rows grouped as the layout asks, and the photo pages (per measure, in the same order).
+
+    regroup=False keeps the agency's own sequence: a group starts wherever the group changes, and a
+    measure without a group gets no invented heading.
+    """
     groups: dict[tuple, dict] = {}
+    sequence: list[dict] = []
     photo_pages = []
     for seq, m in enumerate(measures, start=1):
-        key = _group_key(m, grouping)
-        group = groups.setdefault(key, {"heading": key[1], "rows": []})
+        if regroup:
+            key = _group_key(m, grouping, other)
+            group = groups.setdefault(key, {"heading": key[1], "rows": []})
+        else:
+            key = _group_key(m, grouping, "")
+            if not sequence or sequence[-1]["heading"] != key[1]:
+                sequence.append({"heading": key[1], "rows": []})
+            group = sequence[-1]
         progress = {p.activity_id: p for p in m.round_progress}
         row = _row(m, None, progress.get(None), m.number or str(seq))
         row["subheading"] = _subheading(m, grouping)
@@ -138,9 +152,11 @@ def measure_groups(*, measures: list[Measure], grouping: str) -> tuple[list[dict
             group["rows"].append(_row(m, a, p, f"{m.number or seq}.{a_seq}"))
             if p:
                 photos += [_photo(ph) for ph in p.photos.all()]
+        photos = [ph for ph in photos if ph["name"] or ph["caption"]]  # no empty frame for a missing image
         if photos:
+            group["rows"][-1]["photos"] = photos
             photo_pages.append({"title": m.title or m.focus, "heading": key[1], "photos": photos})
-    ordered = [groups[k] for k in sorted(groups, key=lambda k: k[0])]
+    ordered = [groups[k] for k in sorted(groups, key=lambda k: k[0])] if regroup else sequence
     # Subheadings repeat on every row of seed 004's layout; show each only where it changes.
     for g in ordered:
         last = None
@@ -270,9 +286,17 @@ def report_context(*, report: Report) -> dict:
         measures_year = FiscalYear.objects.filter(be_year=year.be_year + 1).first() or year
     rnd = Round.SIX_MONTH if kind == Kind.SIX_MONTH else Round.ANNUAL
     measures = _measures(agency, measures_year, rnd)
-    groups, photo_pages = measure_groups(measures=measures, grouping=report.grouping)
+    layout = merged_layout(report.layout)
+    labels = merged_labels(report.labels, round_label=Round(rnd).label, measures_year=measures_year.be_year)
+    groups, photo_pages = measure_groups(
+        measures=measures, grouping=report.grouping, regroup=layout["regroup"], other=labels["other_group"]
+    )
     plan = Plan.objects.filter(agency=agency, year=measures_year).first()
     columns = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
+    headers = {c: labels[f"col_{c}"] for c in columns}
+    rows = [r for g in groups for r in g["rows"]]
+    widths = column_widths(columns, rows, headers, layout["column_widths"])
+    mark_rows_to_keep(rows, widths, font_pt=14 if layout["dense_tables"] else 16)
     ctx = {
         "report": {
             "kind": kind,
@@ -283,7 +307,8 @@ def report_context(*, report: Report) -> dict:
             "period": period_text(kind=kind, be_year=measures_year.be_year),
             "round_label": Round(rnd).label,
             "grouping": report.grouping,
-            "columns": [{"key": c, "header": COLUMNS[c]} for c in columns],
+            "columns": [{"key": c, "header": headers[c], "width": widths[c]} for c in columns],
+            "layout": layout,
             "thai_digits": report.thai_digits,
             "show_cover": report.show_cover,
             "show_photos": report.show_photos and bool(photo_pages),
@@ -303,8 +328,10 @@ def report_context(*, report: Report) -> dict:
         },
         "intro": (plan.intro if plan else "").split("\n\n") if plan and plan.intro else [],
         "recommendations": plan.recommendations if plan else "",
+        "labels": labels,
         "groups": groups,
-        "photo_pages": photo_pages if report.show_photos else [],
+        "photo_pages": photo_pages if report.show_photos and layout["photos"] == "appendix" else [],
+        "photos_beside": report.show_photos and layout["photos"] == "beside",
         "measure_count": len(measures),
     }
     table = None
