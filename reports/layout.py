@@ -39,10 +39,10 @@ LABELS = {
 # Column widths: share of the table ∝ √(mean characters per cell), within these bounds (% of width),
 # and never narrower than the column's longest word.
 MIN_PCT, MAX_PCT = 5.0, 45.0
-CM_PER_CHAR = 0.27  # a spacing Thai or Latin character of Sarabun 16 pt, on average
+CM_PER_CHAR = 0.32  # a spacing character of Sarabun 16 pt bold (headers), with room to spare
 TABLE_CM = 24.7  # A4 landscape less the official margins
 KEEP_ROW_CM = 9.0  # a row estimated lower than this is kept on one page (break-inside: avoid)
-CELL_PAD_CM = 0.4
+CELL_PAD_CM = 0.5
 
 
 def merged_layout(saved: dict | None) -> dict:
