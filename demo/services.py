@@ -19,6 +19,7 @@ from assessments.models import AssessmentResult, FiscalYear, Indicator, Issue, Q
 from assessments.services import result_save
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
 from reports.models import COLUMNS, Report
+from reports.services import report_sections_set
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
 DEMO_PASSWORD = "ita-demo-2568"
@@ -122,7 +123,7 @@ def demo_load_agency(*, data: dict) -> Agency:
             },
         )
         columns = [c for c in doc.get("columns", []) if c in COLUMNS]
-        Report.objects.update_or_create(
+        report, _ = Report.objects.update_or_create(
             agency=agency,
             year=years[doc["year"]],
             kind=doc["kind"],
@@ -142,6 +143,7 @@ def demo_load_agency(*, data: dict) -> Agency:
                 "signed_on": _date(sig.get("date")),
             },
         )
+        report_sections_set(report=report, sections=doc.get("sections") or [])
 
     for order, m in enumerate(data.get("measures", []), start=1):
         year = years[m["year"]]

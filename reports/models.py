@@ -210,3 +210,43 @@ class RenderJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE
+
+
+class SectionKind(models.TextChoices):
+    COVER = "cover", "หน้าปก"
+    TITLE = "title", "ชื่อรายงาน"
+    FOREWORD = "foreword", "คำนำ"
+    TOC = "toc", "สารบัญ"
+    TEXT = "text", "ข้อความ"
+    INTRO = "intro", "หลักการและเหตุผล (จากแผน)"
+    ANALYSIS = "analysis", "การวิเคราะห์ผลการประเมิน"
+    MEASURES = "measures", "ตารางมาตรการ"
+    PHOTOS = "photos", "ภาพประกอบ"
+    SCORE_TABLE = "score_table", "ตารางเปรียบเทียบคะแนน"
+    CHART = "chart", "กราฟคะแนนรายปี"
+    RECOMMENDATIONS = "recommendations", "ข้อเสนอแนะ"
+    SIGNATORY = "signatory", "ผู้ลงนาม"
+
+
+class ReportSection(models.Model):
+    """One section of a report, in the agency's order: a block built from the data, or its own text.
+
+    `anchor` ties a text to a place inside the analysis (e.g. "indicator:7" under indicator 7's line,
+    "urgent", "assessor"); a section with an anchor is printed there instead of in the sequence.
+    `body` is sanitised HTML (reports/sections.py): paragraphs, lists, bold, simple tables.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField(default=0)
+    kind = models.CharField("ส่วน", max_length=20, choices=SectionKind.choices)
+    title = models.CharField("หัวข้อ", max_length=500, blank=True)
+    body = models.TextField("ข้อความ", blank=True)
+    anchor = models.CharField("ตำแหน่งในรายงานการวิเคราะห์", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "ส่วนของรายงาน"
+        verbose_name_plural = "ส่วนของรายงาน"
+        ordering = ["report", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.order} {self.kind} {self.title[:40]}"

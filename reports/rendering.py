@@ -105,11 +105,17 @@ def thai_digits_html(html: str) -> str:
     return typesetting.TEXT_NODE.sub(lambda m: ">" + _thai_text(m.group(1)) + "<", html)
 
 
+def _photos(context: dict) -> list[dict]:
+    """Every photo the report prints: in the appendix pages and beside the measures."""
+    photos = [ph for page in context.get("photo_pages", []) for ph in page["photos"]]
+    if context.get("photos_beside"):
+        photos += [ph for g in context.get("groups", []) for row in g["rows"] for ph in row.get("photos", [])]
+    return photos
+
+
 def render_html(context: dict) -> str:
     ctx = copy.deepcopy(context)
-    photos = [ph for page in ctx.get("photo_pages", []) for ph in page["photos"]]
-    photos += [ph for g in ctx.get("groups", []) for row in g["rows"] for ph in row.get("photos", [])]
-    for photo in photos:
+    for photo in _photos(ctx):
         photo["uri"] = media_uri(photo["name"]) if photo.get("name") else ""
     ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
     html = render_to_string("reports/report.html", ctx)
@@ -177,7 +183,7 @@ def render_pdf(
     css = _css(context)
     font_config = FontConfiguration()
     stylesheets = [weasyprint.CSS(string=css, url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
-    photos = [p["name"] for page in context.get("photo_pages", []) for p in page["photos"] if p.get("name")]
+    photos = [p["name"] for p in _photos(context) if p.get("name")]
     document = weasyprint.HTML(string=html, url_fetcher=ProjectFilesFetcher(media_names=photos))
     options = {"stylesheets": stylesheets, "font_config": font_config}
     if archival:

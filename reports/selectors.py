@@ -21,6 +21,7 @@ from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
 from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
+from .sections import sequence as section_sequence
 
 
 def report_title(*, kind: str, be_year: int) -> str:
@@ -334,6 +335,12 @@ def report_context(*, report: Report) -> dict:
         "photos_beside": report.show_photos and layout["photos"] == "beside",
         "measure_count": len(measures),
     }
+    saved = (
+        [{"kind": x.kind, "title": x.title, "html": x.body, "anchor": x.anchor} for x in report.sections.all()]
+        if report.pk
+        else []
+    )
+    ctx["sections"], ctx["texts"] = section_sequence(kind, saved)
     table = None
     if report.show_score_table or report.show_score_chart:
         table = score_history(agency=agency, years=[measures_year.be_year - 1, measures_year.be_year])
@@ -348,6 +355,8 @@ def report_context(*, report: Report) -> dict:
             improve=report.improve_threshold,
             history=table,
         )
+        for row in ctx["analysis"].get("indicators", []):
+            row["text"] = ctx["texts"].get(f"indicator:{row['number']}", {}).get("html", "")
     return ctx
 
 

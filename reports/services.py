@@ -17,8 +17,9 @@ from agencies.models import Role
 from agencies.selectors import members_with_roles
 from notifications.services import outbox_enqueue
 
-from .models import COMMENT_MAX, PublishedVersion, RenderJob, Report, ReportEvent, State
+from .models import COMMENT_MAX, PublishedVersion, RenderJob, Report, ReportEvent, ReportSection, State
 from .rendering import render_pdf
+from .sections import sanitize_rich_text
 from .selectors import context_hash, context_json, report_context
 
 
@@ -277,3 +278,23 @@ def report_publish_render_and_store(*, report: Report, user, render=None) -> Pub
         )
     report.refresh_from_db()
     return version
+
+
+@transaction.atomic
+def report_sections_set(*, report: Report, sections: list[dict]) -> list[ReportSection]:
+    """Replace the report's sections with these, in this order; rich text is sanitised here.
+
+    Each item: kind (SectionKind), title, body (HTML: paragraphs, lists, bold, simple tables), anchor.
+    """
+    report.sections.all().delete()
+    return ReportSection.objects.bulk_create(
+        ReportSection(
+            report=report,
+            order=order,
+            kind=item["kind"],
+            title=item.get("title") or "",
+            body=sanitize_rich_text(item.get("body") or ""),
+            anchor=item.get("anchor") or "",
+        )
+        for order, item in enumerate(sections, start=1)
+    )

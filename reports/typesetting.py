@@ -21,6 +21,7 @@ from pythainlp.util import arabic_digit_to_thai_digit
 WJ = "\u2060"  # WORD JOINER: no break here
 ZWSP = "\u200b"  # ZERO WIDTH SPACE: a break is allowed here
 NBSP = "\u00a0"
+GLUE = WJ + NBSP + WJ  # a space that never breaks, even where Thai line breaking would break at it
 
 TEXT_NODE = re.compile(r">([^<]+)<")
 _ENTITY = re.compile(r"(&#?\w+;)")
@@ -51,9 +52,9 @@ def thai_digits_text(text: str) -> str:
 
 
 def no_break_joins(text: str) -> str:
-    text = _ERA.sub(lambda m: m.group(1) + (NBSP if m.group(2) else WJ), text)
-    text = _DAY_MONTH.sub(lambda m: m.group(1) + NBSP, text)
-    return _MONTH_YEAR.sub(lambda m: m.group(1) + NBSP, text)
+    text = _ERA.sub(lambda m: m.group(1) + (GLUE if m.group(2) else WJ), text)
+    text = _DAY_MONTH.sub(lambda m: m.group(1) + GLUE, text)
+    return _MONTH_YEAR.sub(lambda m: m.group(1) + GLUE, text)
 
 
 def url_breaks(text: str) -> str:

@@ -20,8 +20,9 @@ def test_thai_digits_leave_identifiers_codes_and_urls_alone():
 
 def test_no_break_joins_and_url_breaks():
     out = typesetting.typeset_text("พ.ศ. 2565 และ พ.ศ.2566 วันที่ 1 ต.ค. 2567 ถึง 30 กันยายน 2568", thai_digits=False)
-    assert "พ.ศ.\u00a02565" in out and "พ.ศ.\u20602566" in out
-    assert "1\u00a0ต.ค.\u00a02567" in out and "30\u00a0กันยายน\u00a02568" in out
+    glue = "\u2060\u00a0\u2060"
+    assert f"พ.ศ.{glue}2565" in out and "พ.ศ.\u20602566" in out
+    assert f"1{glue}ต.ค.{glue}2567" in out and f"30{glue}กันยายน{glue}2568" in out
     url = typesetting.typeset_text("https://www.abc.go.th/x", thai_digits=False)
     assert url == "https:/\u200b/\u200bwww.\u200babc.\u200bgo.\u200bth/\u200bx"
 
@@ -113,3 +114,43 @@ def test_rows_start_on_one_page_and_no_page_is_nearly_empty(code, year, kind):
         bottom = max([b[3] for b in blocks] + [0])
         used = (bottom - 60) / (page.rect.height - 120)
         assert used >= 0.25 or images or number == 0, f"{code} page {number + 1}: {used:.0%} used"
+
+
+def test_section_rich_text_is_sanitised():
+    from reports.sections import sanitize_rich_text
+
+    out = sanitize_rich_text(
+        '<p onclick="x" style="color:red">ก<b>ข</b></p><img src="http://127.0.0.1/x.png"><a href="file:///etc/passwd">ค</a>'
+        "<script>alert(1)</script><table><tr><td colspan=2>ง</td></tr></table><ul><li>จ</li></ul>"
+    )
+    assert out == '<p>ก<b>ข</b></p>ค<table><tbody><tr><td colspan="2">ง</td></tr></tbody></table><ul><li>จ</li></ul>'
+
+
+@pytest.mark.django_db
+def test_sections_set_order_and_anchored_texts():
+    from reports.services import report_sections_set
+
+    report = _demo("pak-kran", 2567, "annual")
+    report_sections_set(
+        report=report,
+        sections=[
+            {"kind": "measures"},
+            {"kind": "text", "title": "บทสรุป", "body": "<p>ข้อความ<script>x</script></p>"},
+            {"kind": "signatory"},
+        ],
+    )
+    ctx = report_context(report=report)
+    assert [s["kind"] for s in ctx["sections"]] == ["measures", "text", "signatory"]
+    assert ctx["sections"][1]["html"] == "<p>ข้อความ</p>"
+    html = rendering.render_html(ctx)
+    assert html.index("บทสรุป") > html.index('class="measures"')
+    assert 'class="cover"' not in html  # the agency's sequence has no cover
+
+
+@pytest.mark.django_db
+def test_analysis_prints_the_agency_paragraph_per_indicator():
+    ctx = report_context(report=_demo("takhram-en", 2565, "analysis"))
+    by_number = {r["number"]: r for r in ctx["analysis"]["indicators"]}
+    assert "การป้องกันการทุจริต" in by_number[10]["text"] and "<b>" in by_number[10]["text"]
+    assert "ประสิทธิภาพการสื่อสาร" in by_number[7]["text"]
+    assert [s["kind"] for s in ctx["sections"]][:3] == ["cover", "foreword", "toc"]

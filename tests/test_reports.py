@@ -69,7 +69,8 @@ def test_takhram_en_analysis_writes_narrative_from_the_table(tmp_path):
     assert "จำนวน๘ตัวชี้วัด" in text  # strengths: above 80
     assert "จำนวน๒ตัวชี้วัด" in text  # weaknesses: below 80
     assert "คะแนนต่ำสุด๗๗.๐๒คะแนน(ตัวชี้วัดที่๗ประสิทธิภาพการสื่อสาร)" in text
-    assert "๗๕.๙๙" not in text
+    # The agency's own paragraphs (its sections) are printed as written, beside the computed lines.
+    assert "คำนำ" in text and "สรุปได้ว่า" in text and "ผู้ตรวจประเมินมีข้อเสนอแนะ" in text
     for band in ["AA", "๙๕–๑๐๐", "F"]:
         assert band in text
     assert "E7" in text and "๗๘.๓๐" in text  # question-level table; codes keep their digits
