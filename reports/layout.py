@@ -5,11 +5,13 @@ JSON with these defaults, and size the measure table's columns from the text the
 """
 
 import math
+import re
 import unicodedata
 
 from pythainlp.tokenize import word_tokenize
 
 from .models import COLUMNS
+from .typesetting import GLUE, WJ, no_break_joins
 
 # Every option is off unless the agency's report has it: nothing printed that the agency did not write.
 LAYOUT_DEFAULTS = {
@@ -73,8 +75,14 @@ def _width(text: str) -> int:
 
 
 def _longest_word(text: str) -> int:
-    words = word_tokenize(text, engine="newmm", keep_whitespace=False) if text else []
-    return max((_width(w) for w in words), default=0)
+    """The widest run that cannot break: a Thai word, or a date or era joined by no-break spaces."""
+    longest = 0
+    for chunk in re.split(r"[ \t\n]+", no_break_joins(text or "")):
+        if GLUE in chunk or WJ in chunk:
+            longest = max(longest, _width(chunk.replace(WJ, "")))
+        elif chunk:
+            longest = max([longest] + [_width(w) for w in word_tokenize(chunk, engine="newmm", keep_whitespace=False)])
+    return longest
 
 
 def column_widths(keys: list[str], rows: list[dict], headers: dict[str, str], overrides: dict | None = None) -> dict:
