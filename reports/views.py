@@ -17,6 +17,7 @@ from assessments.selectors import year_numbers
 from measures.selectors import year_get
 
 from . import selectors, services
+from .docx_export import render_docx
 from .forms import ReportLayoutForm, SendBackForm
 from .models import Kind, PublishedVersion, RenderJob, Report, ReportEvent
 
@@ -28,6 +29,9 @@ def _report(access: Access, be_year: int, kind: str) -> Report:
         raise Http404("ไม่พบประเภทรายงาน")
     year = get_object_or_404(FiscalYear, be_year=be_year)
     return selectors.report_get_or_default(agency=access.agency, year=year, kind=kind)
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
@@ -83,6 +87,19 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+@with_access
+def report_docx(request, access: Access, be_year: int, kind: str):
+    """The draft as an editable Word file, from the same data and sections as the PDF (fast: no layout)."""
+    if not access.sees_all:  # like the PDF draft, it holds every division's progress
+        raise PermissionDenied("ฉบับร่างมีข้อมูลของทุกกอง/สำนัก เฉพาะผู้ประสานงาน ผู้บริหาร และผู้อ่านเท่านั้น")
+    report = _report(access, be_year, kind)
+    data = render_docx(selectors.report_context(report=report))
+    response = HttpResponse(data, content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{access.agency.code}-{kind}-{be_year}-draft.docx"'
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

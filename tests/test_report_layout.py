@@ -154,3 +154,66 @@ def test_analysis_prints_the_agency_paragraph_per_indicator():
     assert "การป้องกันการทุจริต" in by_number[10]["text"] and "<b>" in by_number[10]["text"]
     assert "ประสิทธิภาพการสื่อสาร" in by_number[7]["text"]
     assert [s["kind"] for s in ctx["sections"]][:3] == ["cover", "foreword", "toc"]
+
+
+@pytest.mark.django_db
+def test_docx_has_the_sections_tables_and_sarabun_16pt_for_thai():
+    import io
+
+    import docx
+
+    from reports.docx_export import render_docx
+
+    data = render_docx(report_context(report=_demo("takhram-en", 2565, "analysis")))
+    document = docx.Document(io.BytesIO(data))
+    normal = document.styles["Normal"].element.xml
+    assert 'w:cs="Sarabun"' in normal and '<w:szCs w:val="32"/>' in normal and '<w:sz w:val="32"/>' in normal
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "คำนำ" in text and "สรุปได้ว่า" in text and "ผู้ตรวจประเมินมีข้อเสนอแนะ" in text
+    assert "๘๗.๑๓" in cells and "E7" in cells  # Thai digits in numbers, codes as written
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "๓. การวิเคราะห์ข้อมูล (จุดแข็ง – จุดอ่อน)" in headings
+
+
+@pytest.mark.django_db
+def test_docx_download_for_the_whole_agency(client):
+    from django.contrib.auth import get_user_model
+
+    from reports.models import Report
+
+    report = Report.objects.filter(agency__code="pak-kran", kind="annual").first()
+    coordinator = (
+        get_user_model().objects.filter(memberships__agency=report.agency, memberships__role="coordinator").first()
+    )
+    client.force_login(coordinator)
+    response = client.get(f"/a/pak-kran/reports/{report.year.be_year}/annual/draft.docx")
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+    assert response.content[:2] == b"PK"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_docx_opens_in_libreoffice_with_the_same_text_as_the_pdf(tmp_path):
+    """LibreOffice converts the Word copy to PDF; its text holds what our own PDF holds."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from reports.docx_export import render_docx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from seed_coverage import coverage, pdf_text
+
+    context = report_context(report=_demo("takhram-en", 2565, "analysis"))
+    (tmp_path / "r.docx").write_bytes(render_docx(context))
+    (tmp_path / "ours.pdf").write_bytes(rendering.render_pdf(context))
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(tmp_path / "r.docx")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    from_word = pdf_text(tmp_path / "r.pdf")
+    assert "คำนำ" in from_word and "สรุปได้ว่า" in from_word
+    assert coverage(pdf_text(tmp_path / "ours.pdf"), from_word) > 0.9

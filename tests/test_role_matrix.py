@@ -540,6 +540,7 @@ CASES = [
     ),
     # A draft holds every division's progress: not for division staff (see measure_get_for_access).
     Case("reports:preview", get=READ_WHOLE_AGENCY, post=READ_WHOLE_AGENCY, kwargs=report_kw),
+    Case("reports:docx", get=READ_WHOLE_AGENCY, post=policy(405, anonymous=LOGIN), kwargs=report_kw),
     Case(
         "reports:action",
         id="reports:action submit",

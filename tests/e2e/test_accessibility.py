@@ -31,6 +31,7 @@ NOT_SCANNED_HERE = {
     "national:score_sheet_export": "an .xlsx or .csv file",
     "oversight:download": "an .xlsx or .csv file",
     "reports:preview": "a PDF",
+    "reports:docx": "a .docx file",
     "reports:public_pdf": "a PDF",
     "reports:public_pdf_version": "a PDF",
     "ops:healthz": "plain text for probes",

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Agency
 from assessments.models import FiscalYear
+from reports.docx_export import render_docx
 from reports.models import COLUMNS, Grouping
 from reports.rendering import render_pdf
 from reports.selectors import report_context, report_get_or_default
@@ -12,13 +13,13 @@ KINDS = {"annual": "annual", "six-month": "six_month", "analysis": "analysis"}
 
 
 class Command(BaseCommand):
-    help = "เรนเดอร์รายงานฉบับร่างเป็น PDF จากข้อมูลปัจจุบัน (ใช้รูปแบบที่หน่วยงานบันทึกไว้ หรือค่าที่ระบุ)"
+    help = "เรนเดอร์รายงานฉบับร่างเป็น PDF หรือ DOCX จากข้อมูลปัจจุบัน (ใช้รูปแบบที่หน่วยงานบันทึกไว้ หรือค่าที่ระบุ)"
 
     def add_arguments(self, parser):
         parser.add_argument("--agency", required=True, help="รหัสหน่วยงาน เช่น khao-samo-khon")
         parser.add_argument("--year", required=True, type=int, help="ปีงบประมาณ พ.ศ. ที่รายงานกล่าวถึง")
         parser.add_argument("--kind", required=True, choices=sorted(KINDS))
-        parser.add_argument("--output", required=True)
+        parser.add_argument("--output", required=True, help="ไฟล์ .pdf หรือ .docx (Word แก้ไขได้)")
         parser.add_argument("--grouping", choices=Grouping.values)
         parser.add_argument("--columns", help="คั่นด้วยจุลภาค จาก: " + ",".join(COLUMNS))
         parser.add_argument("--thai-digits", action="store_true", default=None)
@@ -57,7 +58,8 @@ class Command(BaseCommand):
         ):
             if o[opt] is not None:
                 setattr(report, field, o[opt])
-        pdf = render_pdf(report_context(report=report))
+        context = report_context(report=report)
+        data = render_docx(context) if o["output"].lower().endswith(".docx") else render_pdf(context)
         with open(o["output"], "wb") as fh:
-            fh.write(pdf)
-        self.stdout.write(self.style.SUCCESS(f"{o['output']}: {len(pdf):,} ไบต์"))
+            fh.write(data)
+        self.stdout.write(self.style.SUCCESS(f"{o['output']}: {len(data):,} ไบต์"))
