@@ -11,7 +11,6 @@ import copy
 import logging
 import mimetypes
 import os
-import re
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -89,20 +88,10 @@ def _font_css() -> str:
     return "\n".join(rules)
 
 
-_ENTITY = re.compile(r"(&#?[0-9A-Za-z]+;)")
-
-
-def _thai_text(text: str) -> str:
-    # Character references (&#x27; for an apostrophe) keep their digits: only the text between them.
-    return "".join(
-        part if _ENTITY.fullmatch(part) else typesetting.thai_digits_text(part) for part in _ENTITY.split(text)
-    )
-
-
 def thai_digits_html(html: str) -> str:
     """Thai digits in text nodes' numbers and dates only; attributes, identifiers, URLs and character
     references keep theirs."""
-    return typesetting.TEXT_NODE.sub(lambda m: ">" + _thai_text(m.group(1)) + "<", html)
+    return typesetting.TEXT_NODE.sub(lambda m: ">" + typesetting.thai_digits_text(m.group(1)) + "<", html)
 
 
 def _photos(context: dict) -> list[dict]:
@@ -120,10 +109,6 @@ def render_html(context: dict) -> str:
     ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
     html = render_to_string("reports/report.html", ctx)
     return typesetting.typeset_html(html, thai_digits=ctx["report"]["thai_digits"])
-
-
-def _stylesheets(context: dict, font_config: FontConfiguration) -> list:
-    return [weasyprint.CSS(string=_css(context), url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
 
 
 def _css(context: dict) -> str:
