@@ -1,5 +1,7 @@
 """Form fields for Thai input, and bounded text for models."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -9,10 +11,17 @@ from django.db.models.lookups import LessThanOrEqual
 
 from . import thai
 
+DATE_HELP = "เช่น 15/3/2568 หรือ 15032568 (ปี พ.ศ.; ปี 2 หลัก เช่น 68 อ่านเป็น 2568)"
+
 
 class BEDateInput(forms.TextInput):
+    """A text box for วัน/เดือน/ปี พ.ศ.: a keyboard with "/" (inputmode text, not numeric), and
+    data-be-date for static/js/portal.js, which adds day, month (Thai names) and พ.ศ. year lists
+    that fill the box. Typing stays the way in; the lists only help."""
+
     def __init__(self, attrs=None):
-        super().__init__({"placeholder": "วว/ดด/ปปปป (พ.ศ.)", "inputmode": "numeric", **(attrs or {})})
+        defaults = {"placeholder": "วว/ดด/ปปปป (พ.ศ.)", "inputmode": "text", "autocomplete": "off", "data-be-date": ""}
+        super().__init__({**defaults, **(attrs or {})})
 
     def format_value(self, value):
         if hasattr(value, "year"):
@@ -21,9 +30,26 @@ class BEDateInput(forms.TextInput):
 
 
 class BEDateField(forms.Field):
-    """A date typed as วัน/เดือน/ปี พ.ศ.; refuses Gregorian years instead of shifting them 543 years."""
+    """A date typed as วัน/เดือน/ปี พ.ศ.; refuses Gregorian years instead of shifting them 543 years.
+
+    limit() bounds the accepted dates (with the Thai message to show outside them) and tells the
+    browser's year list which years to offer.
+    """
 
     widget = BEDateInput
+    default_error_messages = {"out_of_range": "วันที่ต้องอยู่ระหว่าง %(earliest)s ถึง %(latest)s"}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", DATE_HELP)
+        super().__init__(*args, **kwargs)
+        self.earliest: datetime.date | None = None
+        self.latest: datetime.date | None = None
+        self.range_message: str | None = None
+
+    def limit(self, earliest: datetime.date, latest: datetime.date, message: str | None = None) -> None:
+        self.earliest, self.latest, self.range_message = earliest, latest, message
+        self.widget.attrs["data-be-min"] = thai.format_be_date(earliest)
+        self.widget.attrs["data-be-max"] = thai.format_be_date(latest)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -34,6 +60,17 @@ class BEDateField(forms.Field):
             return thai.parse_be_date(str(value))
         except thai.BEDateError as exc:
             raise ValidationError(str(exc), code="invalid") from None
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None or self.earliest is None:
+            return
+        if not self.earliest <= value <= self.latest:
+            message = self.range_message or self.error_messages["out_of_range"] % {
+                "earliest": thai.thai_date(self.earliest),
+                "latest": thai.thai_date(self.latest),
+            }
+            raise ValidationError(message, code="out_of_range")
 
 
 # --- bounded text ---------------------------------------------------------------------------------

@@ -47,27 +47,91 @@ class BEDateError(ValueError):
     """A date that is not a valid พ.ศ. date; the message is Thai and meant for users."""
 
 
-_DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
+THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+# A month written out: the full name, or the short one with or without its dots ("มี.ค.", "มีค").
+_MONTH_BY_NAME = {
+    **{name: i for i, name in enumerate(THAI_MONTHS, 1)},
+    **{short.replace(".", ""): i for i, short in enumerate(THAI_MONTHS_SHORT, 1)},
+}
+_SEP = r"(?:\s*[/.\-]\s*|\s+)"
+_DATE_RE = re.compile(rf"^(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d+)$")
+_COMPACT_RE = re.compile(r"^(\d{2})(\d{2})(\d{4}|\d{2})$")
+_NAMED_RE = re.compile(r"^(\d{1,2})\s*([ก-๎.]+?)\s*(\d+)$")
+DATE_FORMAT_HELP = "กรอกเป็น วัน/เดือน/ปี พ.ศ. เช่น 15/3/2568, 15032568 หรือ 15 มี.ค. 2568"
 
 
-def parse_be_date(value: str) -> datetime.date:
-    """Parse "30/09/2567" (day/month/พ.ศ., Thai or Arabic digits) into a Gregorian date.
+def _be_year(text: str) -> int:
+    """A year as typed: four digits are a พ.ศ. year; two digits are พ.ศ. 25xx ("68" → 2568).
 
-    A Gregorian year ("30/09/2024") is refused instead of silently becoming 1481.
+    A Gregorian year (below MIN_BE_YEAR) is refused with one message naming the พ.ศ. year meant.
     """
-    text = thai_digit_to_arabic_digit(value or "")
-    m = _DATE_RE.match(text)
-    if not m:
-        raise BEDateError("รูปแบบวันที่ไม่ถูกต้อง กรุณากรอกเป็น วัน/เดือน/ปี พ.ศ. เช่น 30/09/2567")
-    day, month, year = (int(g) for g in m.groups())
+    if len(text) == 2:
+        return 2500 + int(text)
+    if len(text) != 4:
+        raise BEDateError(f"รูปแบบวันที่ไม่ถูกต้อง ปีต้องมี 4 หลัก (พ.ศ.) — {DATE_FORMAT_HELP}")
+    year = int(text)
     if year < MIN_BE_YEAR:
         raise BEDateError(f"ปี {year} ดูเหมือนเป็นปี ค.ศ. กรุณากรอกปี พ.ศ. (เช่น {year + BE_OFFSET})")
     if year > MAX_BE_YEAR:
-        raise BEDateError(f"ปี พ.ศ. {year} ไม่อยู่ในช่วงที่รับได้")
+        raise BEDateError(f"ปี พ.ศ. {year} ไม่อยู่ในช่วงที่รับได้ ({MIN_BE_YEAR}–{MAX_BE_YEAR})")
+    return year
+
+
+def parse_be_date(value: str) -> datetime.date:
+    """Parse a day, month and พ.ศ. year into a Gregorian date.
+
+    Accepted: "15/3/2568", "15-3-2568", "15.3.2568", "15 3 2568", "15032568" (วันเดือนปี, 8 digits),
+    "15 มี.ค. 2568" or "15 มีนาคม 2568", Thai or Arabic digits, and two-digit years read as
+    พ.ศ. 25xx ("1/3/68" = 1 มีนาคม 2568, the way Thai forms abbreviate the year).
+    A Gregorian year ("15/3/2025") is refused, with one message, instead of becoming 1482.
+    """
+    text = thai_digit_to_arabic_digit(value or "").strip()
+    text = re.sub(r"^วันที่\s*", "", text)
+    text = re.sub(r"\s*พ\.?\s*ศ\.?\s*", " ", text).strip()
+    m = _DATE_RE.match(text) or _COMPACT_RE.match(text)
+    if m:
+        day, month = int(m.group(1)), int(m.group(2))
+    else:
+        m = _NAMED_RE.match(text)
+        month = _MONTH_BY_NAME.get(m.group(2).replace(".", "")) if m else None
+        if not month:
+            raise BEDateError(f"รูปแบบวันที่ไม่ถูกต้อง {DATE_FORMAT_HELP}")
+        day = int(m.group(1))
+    year = _be_year(m.group(3))
+    if not 1 <= month <= 12:
+        raise BEDateError(f"ไม่มีเดือนที่ {month} — เดือนต้องเป็น 1 ถึง 12")
     try:
         return datetime.date(year - BE_OFFSET, month, day)
     except ValueError:
         raise BEDateError(f"ไม่มีวันที่ {day}/{month}/{year} ในปฏิทิน") from None
+
+
+def today() -> datetime.date:
+    """Today in Thailand (the portal's TIME_ZONE), whatever the server's clock zone."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def round_period(fiscal_year: int, *, six_month: bool) -> tuple[datetime.date, datetime.date]:
+    """The days a reporting round covers: the six-month round is 1 ต.ค. – 31 มี.ค., the annual
+    round the whole fiscal year (1 ต.ค. – 30 ก.ย.)."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    return start, six_month_end(fiscal_year) if six_month else end
 
 
 def format_be_date(d: datetime.date | None) -> str:
