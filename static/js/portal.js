@@ -2,7 +2,8 @@
 // 'unsafe-inline'. Every page works without it; it adds:
 // - the menu button of the compact header (narrow screens),
 // - a question before a form with data-confirm="…" is sent,
-// - day, month (Thai names) and พ.ศ. year lists beside each date box (data-be-date).
+// - day, month (Thai names) and พ.ศ. year lists beside each date box (data-be-date),
+// - drafts: what is typed into a form with data-autosave is kept in this browser until it is saved.
 // It is loaded in <head> without defer: the class "js" is set before the first paint, so the
 // collapsed menu never flashes open.
 "use strict";
@@ -101,8 +102,7 @@ function enhanceDate(input) {
   var group = document.createElement("div");
   group.className = "be-picker";
   group.setAttribute("role", "group");
-  var labelEl = input.labels && input.labels[0];
-  group.setAttribute("aria-label", "หรือเลือก" + (labelEl ? " " + labelEl.textContent.trim() : "วันที่"));
+  group.setAttribute("aria-label", "หรือเลือกจากรายการ วัน เดือน ปี พ.ศ.");
   var day = makeSelect(input.id + "-day", "วัน", days);
   var month = makeSelect(input.id + "-month", "เดือน", months);
   var year = makeSelect(input.id + "-year", "ปี พ.ศ.", years);
@@ -146,7 +146,160 @@ function enhanceDate(input) {
   fromText();
 }
 
+// Drafts: the text of a form marked data-autosave is kept in localStorage under the form's URL
+// while the person types, so that a session that expired meanwhile loses nothing: after logging
+// in again the form comes back with the text put back and a notice. A draft goes when the form is
+// saved (the page after sending it shows a success message), when its person discards it, when
+// anyone logs out on this browser (shared computers), or after DRAFT_DAYS. Files and hidden
+// fields are not kept.
+var DRAFT_PREFIX = "ita-draft:";
+var DRAFT_PENDING = "ita-draft-sent";
+var DRAFT_DAYS = 7;
+
+function storage(kind) {
+  try {
+    var s = window[kind];
+    s.setItem("ita-probe", "1");
+    s.removeItem("ita-probe");
+    return s;
+  } catch (e) {
+    return null;  // private mode or storage turned off: forms work as before
+  }
+}
+
+function draftFields(form) {
+  return Array.prototype.filter.call(form.elements, function (el) {
+    return el.name && !el.disabled && el.name !== "csrfmiddlewaretoken" &&
+      ["file", "hidden", "password", "submit", "button"].indexOf(el.type) < 0;
+  });
+}
+
+function draftRead(form) {
+  var values = {};
+  draftFields(form).forEach(function (el) {
+    if ((el.type === "checkbox" || el.type === "radio") && !el.checked) {
+      values[el.name] = values[el.name] || [];
+      return;
+    }
+    values[el.name] = (values[el.name] || []).concat([el.value]);
+  });
+  return values;
+}
+
+function draftWrite(form, values) {
+  draftFields(form).forEach(function (el) {
+    var wanted = values[el.name];
+    if (!wanted) {
+      return;
+    }
+    if (el.type === "checkbox" || el.type === "radio") {
+      el.checked = wanted.indexOf(el.value) >= 0;
+    } else if (el.multiple) {
+      Array.prototype.forEach.call(el.options, function (o) { o.selected = wanted.indexOf(o.value) >= 0; });
+    } else {
+      el.value = wanted[0] || "";
+    }
+    el.dispatchEvent(new Event("input", {bubbles: true}));
+  });
+}
+
+function sameValues(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function draftNotice(form, key, saved, local) {
+  var notice = document.createElement("div");
+  notice.className = "draft-notice";
+  notice.setAttribute("role", "status");
+  var when = new Date(saved.at);
+  var text = document.createElement("p");
+  text.textContent = "นำข้อความที่คุณพิมพ์ไว้เมื่อ " + when.toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short"}) +
+    " (ยังไม่ได้บันทึก) กลับมาใส่ในแบบฟอร์มแล้ว กรุณาตรวจสอบ แล้วกด “บันทึก”";
+  var discard = document.createElement("button");
+  discard.type = "button";
+  discard.className = "btn secondary";
+  discard.textContent = "ไม่ใช้ข้อความนี้";
+  discard.addEventListener("click", function () {
+    local.removeItem(key);
+    window.location.reload();
+  });
+  notice.appendChild(text);
+  notice.appendChild(discard);
+  form.insertAdjacentElement("beforebegin", notice);
+}
+
+function portalDrafts() {
+  var local = storage("localStorage"), session = storage("sessionStorage");
+  if (!local || !session) {
+    return;
+  }
+  // The page after a form was sent: a success message means it was saved.
+  var sent = session.getItem(DRAFT_PENDING);
+  if (sent && document.querySelector(".messages li.success")) {
+    local.removeItem(sent);
+    session.removeItem(DRAFT_PENDING);
+  }
+  var loginForm = document.querySelector("form[data-login]");
+  var form = document.querySelector("form[data-autosave]");
+  if (loginForm && Object.keys(local).some(function (k) { return k.indexOf(DRAFT_PREFIX) === 0; })) {
+    var note = document.createElement("p");
+    note.className = "draft-notice";
+    note.setAttribute("role", "status");
+    note.textContent = "ข้อความที่คุณพิมพ์ไว้แต่ยังไม่ได้บันทึกยังเก็บอยู่ในเครื่องนี้ เข้าสู่ระบบอีกครั้งแล้วระบบจะนำกลับมาใส่ในแบบฟอร์มให้";
+    loginForm.insertAdjacentElement("beforebegin", note);
+  }
+  if (!form) {
+    return;
+  }
+  var key = DRAFT_PREFIX + window.location.pathname;
+  var saved = null;
+  try {
+    saved = JSON.parse(local.getItem(key) || "null");
+  } catch (e) {
+    saved = null;
+  }
+  if (saved && Date.now() - saved.at > DRAFT_DAYS * 86400000) {
+    local.removeItem(key);
+    saved = null;
+  }
+  if (saved && !sameValues(saved.values, draftRead(form))) {
+    draftWrite(form, saved.values);
+    draftNotice(form, key, saved, local);
+  }
+  var timer = null;
+  function keep() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      try {
+        local.setItem(key, JSON.stringify({at: Date.now(), values: draftRead(form)}));
+      } catch (e) {
+        // storage full: nothing more to do
+      }
+    }, 300);
+  }
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+  form.addEventListener("submit", function () {
+    window.clearTimeout(timer);
+    local.setItem(key, JSON.stringify({at: Date.now(), values: draftRead(form)}));
+    session.setItem(DRAFT_PENDING, key);
+  });
+}
+
+// Logging out on a shared computer leaves no one's drafts behind.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form && form.action && /\/logout\/$/.test(form.action)) {
+    var local = storage("localStorage");
+    if (local) {
+      Object.keys(local).filter(function (k) { return k.indexOf(DRAFT_PREFIX) === 0; })
+        .forEach(function (k) { local.removeItem(k); });
+    }
+  }
+});
+
 document.addEventListener("DOMContentLoaded", function () {
   portalMenu();
   Array.prototype.forEach.call(document.querySelectorAll("input[data-be-date]"), enhanceDate);
+  portalDrafts();
 });

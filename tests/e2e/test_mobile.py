@@ -1,0 +1,229 @@
+"""Phone-first (#13): every page of every role fits a 390×844 phone and a 1366×768 laptop without
+scrolling sideways, each form's primary action can be reached and lies inside the viewport, axe
+finds nothing serious at either size; the compact header's menu button works with the keyboard;
+the score chart stays inside its box; and a division's staff can record progress on a phone with
+the keyboard alone.
+
+With E2E_SCREENSHOTS=<folder> the phone screenshots of งานของฉัน, the progress form and the score
+page are written there (docs/screenshots/ holds the ones the README shows)."""
+
+import os
+from pathlib import Path
+
+from agencies.models import Membership
+from measures.models import Activity, Measure, Progress
+
+from .conftest import E2E, KSK, ROOT
+from .test_accessibility import focus_is_visible, make_national_staff, tab_to
+
+pytestmark = E2E
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+
+# The action a person came to a form for: the first submit button of the page's main form.
+PRIMARY_ACTION = "main form[method=post] button[type=submit]:not(.secondary):not(.danger)"
+
+
+def pages_by_role() -> dict[str | None, list[str]]:
+    measure = Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
+    activity = Activity.objects.create(measure=measure, order=1, title="ประชุมชี้แจงเจ้าหน้าที่")
+    viewer = Membership.objects.get(user__username="ksk-viewer")
+    a, m = f"/a/{KSK}", f"/a/{KSK}/measures/{measure.pk}"
+    make_national_staff()
+    return {
+        None: ["/login/", f"/p/{KSK}/", f"/p/{KSK}/embed/"],
+        "ksk-staff1": [
+            f"{a}/my-work/",
+            f"{a}/",
+            f"{a}/measures/",
+            f"{m}/",
+            f"{m}/progress/six_month/",
+            f"{m}/activities/{activity.pk}/progress/annual/",
+            f"{a}/reports/",
+        ],
+        "ksk-coord": [
+            f"{a}/divisions/",
+            f"{a}/members/",
+            f"{a}/members/new/",
+            f"{a}/members/{viewer.pk}/",
+            f"{a}/measures/new/",
+            f"{m}/edit/",
+            f"{m}/activities/new/",
+            f"{a}/measures/plan/",
+            f"{a}/measures/copy-year/",
+            f"{a}/scores/2567/edit/",
+            f"{a}/reports/2567/annual/",
+            f"{a}/workbook/",
+            f"{a}/audit/",
+        ],
+        "ksk-exec": [f"{a}/", f"{a}/reports/2567/analysis/"],
+        "lopburi-office": ["/oversight/", "/oversight/ranking/", f"{a}/"],
+        "ita-admin": ["/national/scores/"],
+    }
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0 when it fits)."""
+    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def primary_action_problem(page) -> str | None:
+    """Scroll to the page's primary action; say what is wrong if it is not fully in the viewport."""
+    button = page.locator(PRIMARY_ACTION).first
+    if not button.count():
+        return None
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    size = page.viewport_size
+    if box is None:
+        return "not shown"
+    # Half a pixel of slack: scrolling to an element may leave it a fraction of a pixel past the edge.
+    inside = box["x"] >= 0 and box["y"] >= -0.5 and box["x"] + box["width"] <= size["width"]
+    inside = inside and box["y"] + box["height"] <= size["height"] + 0.5
+    return None if inside else f"outside the viewport: {box}"
+
+
+def test_every_page_fits_a_phone_and_a_laptop(people):
+    problems = {}
+    for user, urls in pages_by_role().items():
+        person = people(user)
+        for size in (PHONE, LAPTOP):
+            person.page.set_viewport_size(size)
+            for url in urls:
+                where = f"{user or 'anonymous'} {size['width']}×{size['height']} {url}"
+                response = person.goto(url)
+                assert response.status == 200, (where, response.status)
+                if overflow := sideways_overflow(person.page):
+                    problems[where] = f"scrolls sideways by {overflow} px"
+                if problem := primary_action_problem(person.page):
+                    problems[where] = f"primary action {problem}"
+                if violations := person.axe():
+                    problems[where] = violations
+    assert not problems, "\n".join(f"{where}: {problem}" for where, problem in problems.items())
+
+
+def test_the_menu_button_opens_and_closes_the_menu_with_the_keyboard(people):
+    person = people("ksk-coord")
+    page = person.page
+    page.set_viewport_size(PHONE)
+    person.goto(f"/a/{KSK}/measures/")
+    button = page.get_by_role("button", name="เมนู")
+    my_work = page.get_by_role("link", name="งานของฉัน")
+    assert button.get_attribute("aria-expanded") == "false" and not my_work.is_visible()
+    # The header is one row: the brand and the button.
+    header = page.locator("header.top").bounding_box()
+    assert header["height"] < 80, header
+    tab_to(page, "el.classList.contains('menu-toggle')")
+    assert focus_is_visible(page)
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "true" and my_work.is_visible()
+    # The page's own item is the one highlighted.
+    assert page.locator("nav a[aria-current=page]").all_inner_texts() == ["มาตรการ"]
+    for link in page.locator("header nav a").all():
+        assert link.bounding_box()["height"] >= 44
+    assert page.get_by_role("button", name="ออกจากระบบ").bounding_box()["height"] >= 44
+    page.keyboard.press("Escape")
+    assert button.get_attribute("aria-expanded") == "false" and not my_work.is_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('menu-toggle')")
+    page.keyboard.press("Space")
+    assert my_work.is_visible()
+    # On a laptop the whole menu shows and there is no button.
+    page.set_viewport_size(LAPTOP)
+    assert not button.is_visible() and my_work.is_visible()
+
+
+def test_the_score_chart_stays_inside_its_box(people):
+    person = people("ksk-exec")
+    for size in (PHONE, {"width": 320, "height": 640}, LAPTOP):
+        person.page.set_viewport_size(size)
+        person.goto(f"/a/{KSK}/")
+        box = person.page.locator(".score-chart").bounding_box()
+        card = person.page.locator(".card", has=person.page.locator(".score-chart")).bounding_box()
+        bars = [b.bounding_box() for b in person.page.locator(".chart .bar").all()]
+        labels = [lb.bounding_box() for lb in person.page.locator(".chart-labels div").all()]
+        assert len(bars) == len(labels) >= 2
+        assert box["x"] + box["width"] <= card["x"] + card["width"]
+        for bar, label in zip(bars, labels, strict=True):
+            assert box["x"] <= bar["x"] and bar["x"] + bar["width"] <= box["x"] + box["width"], (size, bar, box)
+            assert abs((bar["x"] + bar["width"] / 2) - (label["x"] + label["width"] / 2)) < 2  # label under bar
+
+
+def test_the_chart_prints(people):
+    """Browsers drop background colours when printing unless told not to: the bars must stay."""
+    person = people("ksk-exec")
+    person.goto(f"/a/{KSK}/")
+    person.page.emulate_media(media="print")
+    adjust = person.page.locator(".chart .bar").first.evaluate("el => getComputedStyle(el).printColorAdjust")
+    assert adjust == "exact"
+    assert not person.page.locator("header.top").is_visible()
+    assert person.page.locator(".score-chart").is_visible()
+
+
+def test_progress_on_a_phone_with_the_keyboard_alone(people):
+    from reports.demo import DEMO_PASSWORD
+
+    person = people()
+    page = person.page
+    page.set_viewport_size(PHONE)
+    person.goto("/login/")
+    page.wait_for_function("() => document.activeElement.id === 'id_username'")  # autofocus
+    page.keyboard.type("ksk-staff1")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "el.classList.contains('menu-toggle')")
+    page.keyboard.press("Enter")
+    tab_to(page, "el.textContent.trim() === 'งานของฉัน'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "el.tagName === 'A' && el.textContent.trim() === 'บันทึกผล'")
+    assert focus_is_visible(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/progress/six_month/" in page.url
+    tab_to(page, "el.name === 'status'")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # ดำเนินการแล้วเสร็จ
+    tab_to(page, "el.name === 'output'")
+    page.keyboard.type("บันทึกบนโทรศัพท์ด้วยแป้นพิมพ์")
+    # The date through the lists: day, month by its Thai name, พ.ศ. year.
+    tab_to(page, "el.id === 'id_completed_on-day'")
+    page.keyboard.type("15")
+    tab_to(page, "el.id === 'id_completed_on-month'")
+    for _ in range(3):  # – → มกราคม → กุมภาพันธ์ → มีนาคม
+        page.keyboard.press("ArrowDown")
+    assert page.locator("#id_completed_on-month option:checked").inner_text() == "มีนาคม"
+    tab_to(page, "el.id === 'id_completed_on-year'")
+    page.keyboard.type("2567")
+    assert page.get_by_label("วันที่แล้วเสร็จ (พ.ศ.)").input_value() == "15/03/2567"
+    tab_to(page, "el.tagName === 'BUTTON' && el.type === 'submit' && el.textContent.trim() === 'บันทึก'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "บันทึกผลการดำเนินการเรียบร้อยแล้ว" in page.content()
+    saved = Progress.objects.get(output="บันทึกบนโทรศัพท์ด้วยแป้นพิมพ์")
+    assert saved.status == "done" and saved.completed_on.isoformat() == "2024-03-15"
+
+
+def test_phone_screenshots(people):
+    """The three pages staff use most, as a phone shows them; written where E2E_SCREENSHOTS says."""
+    folder = os.environ.get("E2E_SCREENSHOTS")
+    person = people("ksk-staff1")
+    page = person.page
+    page.set_viewport_size(PHONE)
+    measure = Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
+    shots = {
+        "my-work-390.png": f"/a/{KSK}/my-work/",
+        "progress-form-390.png": f"/a/{KSK}/measures/{measure.pk}/progress/six_month/",
+        "score-page-390.png": f"/a/{KSK}/",
+    }
+    for name, url in shots.items():
+        person.goto(url)
+        page.evaluate("() => document.fonts.ready")
+        png = page.screenshot(full_page=True)
+        assert len(png) > 10_000
+        if folder:
+            target = Path(folder) if Path(folder).is_absolute() else ROOT / folder
+            target.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(png)
