@@ -298,8 +298,30 @@ document.addEventListener("submit", function (event) {
   }
 });
 
+// After a refused save the page opens on the list of what to fix, and each of its links puts the
+// focus in the field it names (a plain link would only scroll there).
+function portalErrorSummary() {
+  var summary = document.querySelector("[data-error-summary]");
+  if (!summary) {
+    return;
+  }
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href^='#']");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+    (field || target).focus();
+    (target.closest(".field") || target).scrollIntoView({block: "center"});
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   portalMenu();
+  portalErrorSummary();
   Array.prototype.forEach.call(document.querySelectorAll("input[data-be-date]"), enhanceDate);
   portalDrafts();
 });
