@@ -111,3 +111,36 @@ class AgencyProfileForm(forms.ModelForm):
             "district": "ชื่ออำเภอ ไม่ต้องพิมพ์คำว่า “อำเภอ”",
             "province": "ชื่อจังหวัด ไม่ต้องพิมพ์คำว่า “จังหวัด” (ใช้จัดกลุ่มในหน้ากำกับดูแลของจังหวัด)",
         }
+
+
+class MemberFilterForm(forms.Form):
+    """Search and filters of the member list; a value that is not a choice is ignored."""
+
+    q = forms.CharField(
+        label="ค้นหา",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "ชื่อผู้ใช้ ชื่อ หรือตำแหน่ง"}),
+    )
+    role = forms.ChoiceField(label="บทบาท", required=False, choices=[("", "ทุกบทบาท"), *Role.choices])
+    division = forms.ModelChoiceField(
+        label="กอง/สำนัก", required=False, queryset=Division.objects.none(), empty_label="ทุกกอง/สำนัก"
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kwargs = {"agency": agency}
+        self.fields["division"].queryset = Division.objects.for_agency(agency)
+
+    def unbound(self):
+        """The same form with nothing filled in."""
+        return type(self)(**self._kwargs)
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "q": data.get("q", ""),
+            "role": data.get("role", ""),
+            "division_id": data["division"].pk if data.get("division") else None,
+        }

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from ita_portal import thai
+
 from .models import Agency, Membership
 
 
@@ -45,3 +47,32 @@ def members_with_roles(*, agency: Agency, roles) -> list[Membership]:
         .prefetch_related("divisions")
         .order_by("role", "user__username")
     )
+
+
+def members_of(*, agency: Agency) -> list[Membership]:
+    return list(
+        Membership.objects.filter(agency=agency)
+        .select_related("user")
+        .prefetch_related("divisions")
+        .order_by("role", "user__username")
+    )
+
+
+def members_filter(
+    members: list[Membership], *, q: str = "", role: str = "", division_id: int | None = None
+) -> list[Membership]:
+    """The members whose user name, name or position hold every word of q (Thai words inside
+    compounds too, see ita_portal.thai.search_terms), in the role and the division."""
+    terms = thai.search_terms(q) if q else []
+
+    def text(m: Membership) -> str:
+        parts = [m.user.username, m.user.get_full_name(), m.position, *(d.name for d in m.divisions.all())]
+        return thai.search_normalize(" ".join(p for p in parts if p))
+
+    return [
+        m
+        for m in members
+        if (not role or m.role == role)
+        and (division_id is None or any(d.id == division_id for d in m.divisions.all()))
+        and (not terms or thai.search_matches(text(m), terms))
+    ]

@@ -1,10 +1,13 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .access import Access, with_access
-from .forms import AgencyProfileForm, DivisionForm, MemberForm, NewMemberForm
+from .forms import AgencyProfileForm, DivisionForm, MemberFilterForm, MemberForm, NewMemberForm
 from .models import Agency, Division, Membership
 from .services_accounts import account_reaches_beyond
 
@@ -42,17 +45,28 @@ def division_edit(request, access: Access, pk: int):
     return redirect("agencies:divisions", code=access.agency.code)
 
 
+MEMBERS_PAGE_SIZE = 25
+
+
 @with_access
 def members(request, access: Access):
     access.require_manage()
-    items = (
-        Membership.objects.filter(agency=access.agency)
-        .select_related("user")
-        .prefetch_related("divisions")
-        .order_by("role", "user__username")
+    filters = MemberFilterForm(request.GET, agency=access.agency)
+    given = filters.filters()
+    items = selectors.members_filter(selectors.members_of(agency=access.agency), **given)
+    page = Paginator(items, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode(
+        {k: v for k, v in {"q": given["q"], "role": given["role"], "division": given["division_id"]}.items() if v}
     )
-    locked = selectors.locked_usernames(usernames=[m.user.username for m in items])
-    return render(request, "agencies/members.html", {"members": items, "locked": locked})
+    locked = selectors.locked_usernames(usernames=[m.user.username for m in page])
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(given.values()),
+        "querystring": query,
+        "locked": locked,
+    }
+    return render(request, "agencies/members.html", context)
 
 
 @with_access

@@ -153,3 +153,36 @@ def signed(value, *, digits: str = "arabic") -> str:
     v = Decimal(value)
     text = f"{'+' if v > 0 else '−' if v < 0 else '±'}{abs(v):.2f}"
     return thai_digits(text) if digits == "thai" else text
+
+
+# Search (#13). Thai is written without spaces between words, and one "word" a person types is
+# often part of a longer compound in the text ("หน้าที่" inside "เจ้าหน้าที่"). A query is cut into
+# words with PyThaiNLP's dictionary segmenter ("ประชุมเจ้าหน้าที่" → ประชุม, เจ้าหน้าที่) and a text
+# matches when every word occurs in it, anywhere, even inside a compound.
+_SEARCH_DROP = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+
+
+def search_normalize(text: str) -> str:
+    """Lower case, Arabic digits, no zero-width characters, single spaces."""
+    return _SEARCH_DROP.sub(" ", thai_digit_to_arabic_digit(str(text or "")).lower()).strip()
+
+
+def search_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each space-separated part of a query with its words: ("ประชุมเจ้าหน้าที่", ("ประชุม", "เจ้าหน้าที่"))."""
+    from pythainlp.tokenize import word_tokenize
+
+    terms = []
+    for chunk in search_normalize(query).split(" "):
+        words = tuple(w.strip() for w in word_tokenize(chunk, keep_whitespace=False) if chunk)
+        words = tuple(dict.fromkeys(w for w in words if w and not _PUNCT_ONLY.match(w)))
+        if words:
+            terms.append((chunk, words))
+    return terms
+
+
+def search_matches(text: str, terms: list[tuple[str, tuple[str, ...]]]) -> bool:
+    """Whether the text (as search_normalize() gives it) holds every part of the query: the part as
+    typed, or else each of its words somewhere (the segmenter may cut a part otherwise than the
+    text is written)."""
+    return all(chunk in text or all(word in text for word in words) for chunk, words in terms)

@@ -181,3 +181,44 @@ class RoundScheduleForm(forms.Form):
             return [int(part) for part in text.split(",") if part]
         except ValueError:
             raise forms.ValidationError("กรอกเป็นจำนวนวัน คั่นด้วยจุลภาค เช่น 7, 1") from None
+
+
+class WorkFilterForm(forms.Form):
+    """Search and filters of งานของฉัน and the measure list; a value that is not a choice is ignored."""
+
+    q = forms.CharField(
+        label="ค้นหา",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "คำในมาตรการ กิจกรรม หรือขั้นตอน"}),
+    )
+    issue = forms.ModelChoiceField(
+        label="ประเด็น", required=False, queryset=Issue.objects.none(), empty_label="ทุกประเด็น"
+    )
+    division = forms.ModelChoiceField(
+        label="กอง/สำนัก", required=False, queryset=Division.objects.none(), empty_label="ทุกกอง/สำนัก"
+    )
+    status = forms.ChoiceField(label="สถานะ", required=False, choices=[("", "ทุกสถานะ"), *Status.choices])
+
+    def __init__(self, *args, agency, year, with_status: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kwargs = {"agency": agency, "year": year, "with_status": with_status}
+        self.fields["issue"].queryset = Issue.objects.filter(year=year).order_by("number")
+        self.fields["division"].queryset = Division.objects.for_agency(agency)
+        if not with_status:
+            del self.fields["status"]
+
+    def unbound(self):
+        """The same form with nothing filled in."""
+        return type(self)(**self._kwargs)
+
+    def filters(self) -> dict:
+        """The valid filters given: q, issue_id, division_id, status (empty when not given)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "q": data.get("q", ""),
+            "issue_id": data["issue"].pk if data.get("issue") else None,
+            "division_id": data["division"].pk if data.get("division") else None,
+            "status": data.get("status", ""),
+        }

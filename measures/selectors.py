@@ -13,6 +13,7 @@ from agencies.access import Access
 from agencies.models import Division
 from assessments.models import FiscalYear, Issue
 from assessments.selectors import year_due
+from ita_portal import thai
 from ita_portal.cache import agency_cached
 
 from .models import Activity, Measure, Progress, Round, Status
@@ -241,3 +242,52 @@ def progress_get(*, measure: Measure, activity: Activity | None, round: str) -> 
 
 
 ROUNDS = list(Round.choices)
+
+
+def _measure_search_text(measure: Measure, activity: Activity | None = None) -> str:
+    parts = [measure.number, measure.title, measure.focus, measure.steps, measure.period, measure.responsible_note]
+    parts += [str(measure.issue) if measure.issue else "", measure.tool.code if measure.tool else ""]
+    parts += [d.name for d in measure.divisions.all()]
+    activities = [activity] if activity else list(measure.activities.all())
+    for a in activities:
+        parts += [a.title, a.steps, a.period] + [d.name for d in a.divisions.all()]
+    return thai.search_normalize(" ".join(str(p) for p in parts if p))
+
+
+def _division_ids(measure: Measure, activity: Activity | None) -> set[int]:
+    if activity is None:
+        return {d.id for d in measure.divisions.all()} | {
+            d.id for a in measure.activities.all() for d in a.divisions.all()
+        }
+    return item_division_ids(measure, activity)
+
+
+def work_items_filter(
+    items: list[WorkItem], *, q: str = "", issue_id: int | None = None, division_id: int | None = None, status: str = ""
+) -> list[WorkItem]:
+    """The work items that hold every word of q (Thai words found inside compounds too, see
+    ita_portal.thai.search_terms), of the issue, answered for by the division, in the status."""
+    terms = thai.search_terms(q) if q else []
+    return [
+        item
+        for item in items
+        if (issue_id is None or item.measure.issue_id == issue_id)
+        and (division_id is None or division_id in _division_ids(item.measure, item.activity))
+        and (not status or item.status == status)
+        and (not terms or thai.search_matches(_measure_search_text(item.measure, item.activity), terms))
+    ]
+
+
+def measures_filter(
+    measures, *, q: str = "", issue_id: int | None = None, division_id: int | None = None, status: str = ""
+) -> list[Measure]:
+    """The measures that match like work_items_filter() (their activities' words count); status is
+    not a filter of measures (a measure has one per round and activity)."""
+    terms = thai.search_terms(q) if q else []
+    return [
+        m
+        for m in measures
+        if (issue_id is None or m.issue_id == issue_id)
+        and (division_id is None or division_id in _division_ids(m, None))
+        and (not terms or thai.search_matches(_measure_search_text(m), terms))
+    ]

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,7 +14,16 @@ from assessments.selectors import score_history_cached, year_numbers
 from ita_portal.cache import agency_cached
 
 from . import selectors, services
-from .forms import ActivityForm, CopyYearForm, LinkFormSet, MeasureForm, PhotoFormSet, PlanForm, ProgressForm
+from .forms import (
+    ActivityForm,
+    CopyYearForm,
+    LinkFormSet,
+    MeasureForm,
+    PhotoFormSet,
+    PlanForm,
+    ProgressForm,
+    WorkFilterForm,
+)
 from .models import Activity, EvidencePhoto, Measure, Plan, Round
 from .selectors_tracking import round_window
 
@@ -59,44 +71,84 @@ def dashboard(request, access: Access):
     return render(request, "measures/dashboard.html", {"year": year, "content": html})
 
 
+PAGE_SIZE = 25
+
+
+def _filtered_page(request, access: Access, *, key: str, template: str, filters, rows, context: dict) -> str:
+    """A list page's content: the rows that pass the filters, PAGE_SIZE to a page, with the filter
+    form. Unfiltered pages come from the agency cache (with an unbound form: nothing of one
+    person's request is kept for others); a search is rendered afresh."""
+    given = filters.filters()
+    page_no = request.GET.get("page") or "1"
+    query = {"year": context["year"].be_year, "round": context.get("round", "")}
+    query |= {"q": given["q"], "issue": given["issue_id"], "division": given["division_id"]}
+    query |= {"status": given.get("status", ""), "role": given.get("role", "")}
+
+    def full_context() -> dict:
+        page = Paginator(rows(given), PAGE_SIZE).get_page(page_no)
+        return {
+            **context,
+            "page": page,
+            "filters": filters if any(given.values()) else filters.unbound(),
+            "filtered": any(given.values()),
+            "querystring": urlencode({k: v for k, v in query.items() if v}),
+        }
+
+    if any(given.values()):
+        return render_to_string(template, {"access": access, **full_context()})
+    return _page_content(access, f"{key}:p{page_no}", template, full_context)
+
+
 @with_access
 def my_work(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
     rnd = _round(request)
+    filters = WorkFilterForm(request.GET, agency=access.agency, year=year)
 
     # The round's due date (the agency's own or the year's) is read afresh and is part of the key.
     window = round_window(agency=access.agency, year=year, round=rnd)
     overdue = window.is_overdue(timezone.localdate())
 
-    def context() -> dict:
+    def rows(given: dict) -> list:
         items = selectors.work_items(access=access, year=year, round=rnd, only_mine=access.is_staff_member)
-        return {
+        return selectors.work_items_filter(items, **given)
+
+    html = _filtered_page(
+        request,
+        access,
+        key=f"{year.pk}:{rnd}:{window.opens_on}:{window.due_on}:{overdue}",
+        template="measures/_my_work.html",
+        filters=filters,
+        rows=rows,
+        context={
             "year": year,
             "years": year_numbers(),
             "round": rnd,
             "rounds": selectors.ROUNDS,
-            "items": items,
             "window": window,
             "overdue": overdue,
-        }
-
-    key = f"{year.pk}:{rnd}:{window.opens_on}:{window.due_on}:{overdue}"
-    html = _page_content(access, key, "measures/_my_work.html", context)
+        },
+    )
     return render(request, "measures/my_work.html", {"year": year, "content": html})
 
 
 @with_access
 def measure_list(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year"), agency=access.agency)
+    filters = WorkFilterForm(request.GET, agency=access.agency, year=year, with_status=False)
 
-    def context() -> dict:
-        return {
-            "year": year,
-            "years": year_numbers(),
-            "measures": selectors.measure_queryset(access=access, year=year),
-        }
+    def rows(given: dict) -> list:
+        return selectors.measures_filter(selectors.measure_queryset(access=access, year=year), **given)
 
-    html = _page_content(access, f"{year.pk}", "measures/_measure_list.html", context)
+    html = _filtered_page(
+        request,
+        access,
+        key=f"{year.pk}",
+        template="measures/_measure_list.html",
+        filters=filters,
+        rows=rows,
+        context={"year": year, "years": year_numbers()},
+    )
     return render(request, "measures/measure_list.html", {"year": year, "content": html})
 
 

@@ -1,7 +1,7 @@
 // The portal's only script, loaded from 'self' so the Content-Security-Policy needs no
 // 'unsafe-inline'. Every page works without it; it adds:
 // - the menu button of the compact header (narrow screens),
-// - a question before a form with data-confirm="…" is sent,
+// - a question before a form (or through a button) with data-confirm="…" is sent,
 // - day, month (Thai names) and พ.ศ. year lists beside each date box (data-be-date),
 // - drafts: what is typed into a form with data-autosave is kept in this browser until it is saved.
 // It is loaded in <head> without defer: the class "js" is set before the first paint, so the
@@ -11,7 +11,8 @@ document.documentElement.classList.add("js");
 
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var message = form && form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var message = (button && button.getAttribute("data-confirm")) || (form && form.getAttribute && form.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }

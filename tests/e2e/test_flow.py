@@ -61,8 +61,12 @@ def test_record_submit_approve_publish(people, tmp_path):
     with exec_.page.expect_navigation():
         exec_.page.get_by_role("button", name="อนุมัติ").click()
     assert "อนุมัติรายงานแล้ว" in exec_.page.content()
+    # Publishing cannot be undone: the page asks first.
+    asked = []
+    exec_.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     with exec_.page.expect_navigation():
         exec_.page.get_by_role("button", name="เผยแพร่").click()
+    assert asked and "แก้ไขหรือลบไม่ได้" in asked[0]
     version = PublishedVersion.objects.filter(report__agency__code=KSK, report__year__be_year=2567).first()
     jobs = list(RenderJob.objects.filter(agency__code=KSK).values_list("purpose", "state", "error"))
     assert version is not None, jobs
