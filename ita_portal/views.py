@@ -7,6 +7,11 @@ name a higher one's URLs).
 from django.shortcuts import redirect, render
 
 from agencies import selectors
+from agencies.models import Role
+
+# Where each role's work is: those who enter and follow up progress land on งานของฉัน; executives
+# and viewers on the score page; oversight users on their group's overview (below).
+LANDING = {Role.STAFF: "measures:my_work", Role.COORDINATOR: "measures:my_work"}
 
 
 def home(request):
@@ -16,5 +21,6 @@ def home(request):
         return redirect("oversight:summary")
     agencies = selectors.agencies_for_user(user=request.user)
     if len(agencies) == 1 and not oversight:
-        return redirect("measures:dashboard", code=agencies[0].code)
+        membership = request.user.memberships.get(agency=agencies[0])
+        return redirect(LANDING.get(membership.role, "measures:dashboard"), code=agencies[0].code)
     return render(request, "home.html", {"agencies": agencies, "oversight_nav": oversight})
