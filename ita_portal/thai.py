@@ -112,8 +112,6 @@ def parse_be_date(value: str) -> datetime.date:
             raise BEDateError(f"รูปแบบวันที่ไม่ถูกต้อง {DATE_FORMAT_HELP}")
         day = int(m.group(1))
     year = _be_year(m.group(3))
-    if not 1 <= month <= 12:
-        raise BEDateError(f"ไม่มีเดือนที่ {month} — เดือนต้องเป็น 1 ถึง 12")
     try:
         return datetime.date(year - BE_OFFSET, month, day)
     except ValueError:

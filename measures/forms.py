@@ -3,10 +3,11 @@ from django.conf import settings
 
 from agencies.models import Division
 from assessments.models import Indicator, Issue, Tool
+from ita_portal import thai
 from ita_portal.fields import BEDateField
 
 from .models import Activity, Measure, Plan, Progress, Status, UnableReason
-from .rules import progress_problems, unable_reason_kept
+from .rules import completion_window, progress_problems, unable_reason_kept
 
 TEXTAREA = {"rows": 4}
 
@@ -24,8 +25,12 @@ class ProgressForm(forms.ModelForm):
             "status": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fiscal_year: int | None = None, round: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if fiscal_year and round:
+            self.fields["completed_on"].limit(
+                *completion_window(fiscal_year=fiscal_year, round=round, today=thai.today())
+            )
         # A person recording progress always states a status (blank is only for transcribed reports).
         self.fields["status"].choices = Status.choices
         self.fields["status"].required = True

@@ -13,10 +13,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from agencies.access import Access
 from assessments.models import FiscalYear, Indicator, Issue, Tool
+from ita_portal import thai
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
-from .rules import progress_problems, progress_version_bump, unable_reason_kept
+from .rules import completion_window, progress_problems, progress_version_bump, unable_reason_kept
 
 # Print size of a photo in a report is at most ~16 cm wide: 1600 px is ≥ 250 dpi there and
 # keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
@@ -176,6 +177,7 @@ def progress_save(
             unable_note=progress.unable_note,
             completed_on=progress.completed_on,
             budget_spent=progress.budget_spent,
+            window=completion_window(fiscal_year=measure.year.be_year, round=round, today=thai.today()),
         )
         if problems:
             raise ServiceError(" ".join(problems.values()), fields=problems)

@@ -179,10 +179,11 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
         raise Http404("ไม่พบรอบการรายงาน")
     measure = selectors.measure_get_for_access(access=access, pk=pk, with_indicators=False)
     activity = selectors.activity_get(measure=measure, pk=aid) if aid else None
+    period = {"fiscal_year": measure.year.be_year, "round": round}  # the completion dates it takes
     form = None
     if request.method == "POST":
         # The form only validates: progress_save checks the user and reads the stored entry (locked).
-        form = ProgressForm(request.POST)
+        form = ProgressForm(request.POST, **period)
         photos = PhotoFormSet(request.POST, request.FILES, prefix="photo")
         links = LinkFormSet(request.POST, prefix="link")
         if form.is_valid() and photos.is_valid() and links.is_valid():
@@ -223,7 +224,7 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
         photos = PhotoFormSet(prefix="photo")
         links = LinkFormSet(prefix="link")
     progress = selectors.progress_get(measure=measure, activity=activity, round=round)
-    form = form or ProgressForm(instance=progress)
+    form = form or ProgressForm(instance=progress, **period)
     return render(
         request,
         "measures/progress_form.html",

@@ -477,12 +477,13 @@ def test_gregorian_years_and_dates_refused_be_dates_accepted(db):
         "แผ่นงาน “ผลการดำเนินการ” แถว 2 คอลัมน์ J (วันที่แล้วเสร็จ (วว/ดด/ปปปป พ.ศ.)): ปี 2024 ดูเหมือนเป็นปี ค.ศ. "
         "กรุณากรอกปี พ.ศ. (เช่น 2567)",
     )
-    # "30/09/2567" as text, in Thai digits, and a date cell where 30/09/2567 was typed as a date.
+    # "15/03/2567" as text, in Thai digits, and a date cell where 15/02/2567 was typed as a date
+    # (six-month rows: their dates lie in 1 ต.ค. 2566 – 31 มี.ค. 2567, measures/rules.py).
     wb = load(export())
     ps = wb[SHEET_PROGRESS]
-    put(ps, 2, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: "30/09/2567"})
+    put(ps, 2, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: "15/03/2567"})
     put(ps, 4, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: "๓๑/๐๓/๒๕๖๗"})
-    put(ps, 6, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: datetime.datetime(2567, 9, 30)})
+    put(ps, 6, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: datetime.datetime(2567, 2, 15)})
     preview = run(save(wb), dry_run=False)
     assert preview.ok, problems_text(preview)
     dates = sorted(
@@ -490,7 +491,15 @@ def test_gregorian_years_and_dates_refused_be_dates_accepted(db):
             "completed_on", flat=True
         )
     )
-    assert dates == [datetime.date(2024, 3, 31), datetime.date(2024, 9, 30), datetime.date(2024, 9, 30)]
+    assert dates == [datetime.date(2024, 2, 15), datetime.date(2024, 3, 15), datetime.date(2024, 3, 31)]
+    # A six-month row dated after its round (and its 30 days' grace) is refused, with the range.
+    wb = load(export())
+    put(wb[SHEET_PROGRESS], 2, **{H_STATUS: "ดำเนินการแล้วเสร็จ", H_COMPLETED: "30/09/2567"})
+    expect_problem(
+        save(wb),
+        "แผ่นงาน “ผลการดำเนินการ” แถว 2 คอลัมน์ J (วันที่แล้วเสร็จ (วว/ดด/ปปปป พ.ศ.)): วันที่แล้วเสร็จของรอบ 6 เดือน "
+        "ปีงบประมาณ 2567 ต้องอยู่ระหว่าง 1 ตุลาคม 2566 ถึง 30 เมษายน 2567",
+    )
 
 
 def test_unable_needs_a_reason(db):

@@ -11,12 +11,13 @@ from import_export import fields
 
 from agencies.models import Division
 from assessments.models import Question
+from ita_portal import thai
 from sheets.cells import clean_int, clean_text, short_text
 from sheets.columns import Column
 from sheets.resources import BEDateWidget, ChoiceWidget, DecimalWidget, IntWidget, SheetResource, TextWidget
 
 from ..models import Activity, Measure, Progress, Round, Status, UnableReason
-from ..rules import progress_problems, progress_version_bump
+from ..rules import completion_window, progress_problems, progress_version_bump
 from .columns import (
     H_ACTIVITY,
     H_ACTIVITY_TITLE,
@@ -177,6 +178,13 @@ class MeasureResource(_WorkbookResource):
     def init_instance(self, row=None):
         return Measure(agency=self.wctx.agency, year=self.wctx.year)
 
+    @staticmethod
+    def _window(instance):
+        """The completion dates the row's round takes (measures.rules.completion_window)."""
+        if instance.round not in Round.values:
+            return None
+        return completion_window(fiscal_year=instance.measure.year.be_year, round=instance.round, today=thai.today())
+
     def check(self, instance, errors):
         if not instance.title and not instance.focus:
             errors.setdefault("title", "กรุณากรอกชื่อมาตรการ/กิจกรรม (หรืออย่างน้อยประเด็นที่ต้องพัฒนา)")
@@ -233,6 +241,13 @@ class ActivityResource(_WorkbookResource):
 
     def dehydrate_order(self, activity):
         return getattr(activity, "position", activity.order)
+
+    @staticmethod
+    def _window(instance):
+        """The completion dates the row's round takes (measures.rules.completion_window)."""
+        if instance.round not in Round.values:
+            return None
+        return completion_window(fiscal_year=instance.measure.year.be_year, round=instance.round, today=thai.today())
 
     def check(self, instance, errors):
         if not instance.title:
@@ -325,6 +340,13 @@ class ProgressResource(_WorkbookResource):
                 return True  # an empty line left for a round not reported yet
         return super().skip_row(instance, original, row, import_validation_errors)
 
+    @staticmethod
+    def _window(instance):
+        """The completion dates the row's round takes (measures.rules.completion_window)."""
+        if instance.round not in Round.values:
+            return None
+        return completion_window(fiscal_year=instance.measure.year.be_year, round=instance.round, today=thai.today())
+
     def check(self, instance, errors):
         """The progress rules (measures.rules), the same as the web form's and progress_save's."""
         problems = progress_problems(
@@ -333,6 +355,7 @@ class ProgressResource(_WorkbookResource):
             unable_note=instance.unable_note,
             completed_on=instance.completed_on,
             budget_spent=instance.budget_spent,
+            window=self._window(instance),
         )
         # A transcribed "done" without a date that the file leaves as it was is kept; a row that
         # says "done" anew, or changes the date, must give one.
@@ -412,6 +435,13 @@ class QuestionResource(_WorkbookResource):
                 )
             return True
         return super().skip_row(instance, original, row, import_validation_errors)
+
+    @staticmethod
+    def _window(instance):
+        """The completion dates the row's round takes (measures.rules.completion_window)."""
+        if instance.round not in Round.values:
+            return None
+        return completion_window(fiscal_year=instance.measure.year.be_year, round=instance.round, today=thai.today())
 
     def check(self, instance, errors):
         if not instance.text:
