@@ -68,6 +68,15 @@ class PhotoForm(forms.Form):
     )
     caption = forms.CharField(label="คำบรรยายภาพ", max_length=500, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limits the server checks, for the browser to check before sending (static/js/portal.js).
+        # The types are named, not image/*: a phone then offers its camera and gallery, and an
+        # iPhone sends its HEIC photos as JPEG.
+        self.fields["image"].widget.attrs.update(
+            {"data-max-bytes": str(settings.EVIDENCE_MAX_UPLOAD_BYTES), "aria-describedby": "photo-limits"}
+        )
+
 
 class BasePhotoFormSet(forms.BaseFormSet):
     default_error_messages = {

@@ -23,6 +23,7 @@ urlpatterns = [
         name="activity_progress",
     ),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
+    path("photos/kept/<str:token>/<int:index>/", views.kept_photo, name="kept_photo"),
 ]
 
 from . import views_workbook  # noqa: E402

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -13,7 +14,7 @@ from agencies.access import Access, with_access
 from assessments.selectors import score_history_cached, year_numbers
 from ita_portal.cache import agency_cached
 
-from . import selectors, services
+from . import photo_stash, selectors, services
 from .forms import (
     ActivityForm,
     CopyYearForm,
@@ -181,13 +182,16 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
     activity = selectors.activity_get(measure=measure, pk=aid) if aid else None
     period = {"fiscal_year": measure.year.be_year, "round": round}  # the completion dates it takes
     form = None
+    photo_token, photo_problems = "", []
     if request.method == "POST":
         # The form only validates: progress_save checks the user and reads the stored entry (locked).
         form = ProgressForm(request.POST, **period)
         photos = PhotoFormSet(request.POST, request.FILES, prefix="photo")
         links = LinkFormSet(request.POST, prefix="link")
+        photo_token = request.POST.get("photo_token", "")
+        kept = _kept_photos_ticked(request, access, photo_token)
         if form.is_valid() and photos.is_valid() and links.is_valid():
-            new_photos = [
+            new_photos = [services.NewPhoto(file=photo_stash.photo_stash_open(k), caption=k.caption) for k in kept] + [
                 services.NewPhoto(file=f.cleaned_data["image"], caption=f.cleaned_data.get("caption", ""))
                 for f in photos
                 if f.cleaned_data.get("image")
@@ -215,10 +219,14 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
                 for field, message in exc.fields.items():
                     form.add_error(field, message)
             else:
+                photo_stash.photo_stash_drop(token=photo_token)
                 messages.success(request, "บันทึกผลการดำเนินการเรียบร้อยแล้ว")
                 return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
         else:
             services.progress_edit_check(access=access, measure=measure, activity=activity)
+        # Refused (the user may edit: checked above): keep the photos picked for the next try.
+        photo_token, photo_problems = _keep_refused_photos(request, access, photos, photo_token, kept)
+        photos = PhotoFormSet(prefix="photo")  # a browser cannot refill a file box: the kept photos show above
     else:
         services.progress_edit_check(access=access, measure=measure, activity=activity)
         photos = PhotoFormSet(prefix="photo")
@@ -237,8 +245,56 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
             "form": form,
             "photos": photos,
             "links": links,
+            "photo_token": photo_token,
+            "photo_problems": photo_problems,
+            "kept_photos": photo_stash.photo_stash_get(
+                token=photo_token, user_id=request.user.pk, agency_id=access.agency.pk
+            ),
+            "max_photo_bytes": settings.EVIDENCE_MAX_UPLOAD_BYTES,
         },
     )
+
+
+def _kept_photos_ticked(request, access: Access, token: str) -> list[photo_stash.KeptPhoto]:
+    """The photos kept from an earlier refused try that are still ticked, with their captions now."""
+    ticked = {int(i) for i in request.POST.getlist("keep_photo") if i.isdigit()}
+    kept = photo_stash.photo_stash_get(token=token, user_id=request.user.pk, agency_id=access.agency.pk)
+    return [
+        photo_stash.KeptPhoto(
+            token=k.token, index=k.index, caption=request.POST.get(f"kept_caption_{k.index}", "")[:500]
+        )
+        for k in kept
+        if k.index in ticked
+    ]
+
+
+def _keep_refused_photos(request, access: Access, photos, token: str, kept) -> tuple[str, list[str]]:
+    """A refused save: keep the photos just picked with those still ticked; say which files could
+    not be kept (not an image, too large)."""
+    uploads = [
+        (slot, f.files[f"{f.prefix}-image"], f.data.get(f"{f.prefix}-caption", "")[:500])
+        for slot, f in enumerate(photos)
+        if f"{f.prefix}-image" in f.files
+    ]
+    token, problems = photo_stash.photo_stash_update(
+        token=token,
+        user_id=request.user.pk,
+        agency_id=access.agency.pk,
+        keep={k.index for k in kept},
+        captions={k.index: k.caption for k in kept},
+        uploads=uploads,
+    )
+    names = {slot: upload.name for slot, upload, _caption in uploads}
+    return token, [f"ภาพช่องที่ {slot + 1} ({names[slot]}): {message}" for slot, message in problems.items()]
+
+
+@with_access
+def kept_photo(request, access: Access, token: str, index: int):
+    """A photo kept after a refused save, for the person who picked it only."""
+    for kept in photo_stash.photo_stash_get(token=token, user_id=request.user.pk, agency_id=access.agency.pk):
+        if kept.index == index:
+            return FileResponse(photo_stash.photo_stash_open(kept), content_type="image/jpeg")
+    raise Http404("ไม่พบภาพ")
 
 
 @with_access

@@ -24,6 +24,7 @@ from PIL import Image
 
 from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
+from measures import photo_stash
 from measures.models import Activity, EvidencePhoto, Measure, Plan, Progress, RoundSchedule
 from notifications.models import LineChannel, OutboundMessage
 from oit.models import OitEvidence, OitItem, OitSnapshot
@@ -83,6 +84,7 @@ class World:
     viewer_membership: Membership
     report: Report
     version: PublishedVersion
+    kept_token: str  # a photo staff_a picked before a refused save (measures/photo_stash.py)
 
 
 def jpeg() -> bytes:
@@ -117,6 +119,12 @@ def world(db, monkeypatch) -> World:
         viewer_membership=Membership.objects.get(agency=agency, user__username="ksk-viewer"),
         report=report,
         version=version,
+        kept_token=photo_stash.photo_stash_add(
+            token=None,
+            user_id=Membership.objects.get(agency=agency, user__username=ROLES["staff_a"]).user_id,
+            agency_id=agency.pk,
+            photos=[(ContentFile(jpeg()), "")],
+        ),
     )
 
 
@@ -504,6 +512,13 @@ CASES = [
         data=lambda w: {"year": "2567", "six_month_due": "15/05/2567", "days_before": "7, 1"},
         effect=lambda w: RoundSchedule.objects.filter(agency__code=A).exists(),
         writers=COORDINATOR,
+    ),
+    # A photo kept after a refused save: for the person who picked it, and no one else.
+    Case(
+        "measures:kept_photo",
+        get=policy(404, anonymous=LOGIN, staff_a=OK),
+        post=policy(404, anonymous=LOGIN, staff_a=OK),
+        kwargs=lambda w: {"code": A, "token": w.kept_token, "index": 0},
     ),
     # The workbook holds the whole agency: not for division staff; uploads for coordinators.
     Case(

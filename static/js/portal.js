@@ -3,7 +3,9 @@
 // - the menu button of the compact header (narrow screens),
 // - a question before a form (or through a button) with data-confirm="…" is sent,
 // - day, month (Thai names) and พ.ศ. year lists beside each date box (data-be-date),
-// - drafts: what is typed into a form with data-autosave is kept in this browser until it is saved.
+// - drafts: what is typed into a form with data-autosave is kept in this browser until it is saved,
+// - photo boxes (data-max-bytes): size and type checked before sending, several photos in one
+//   pick spread over the slots, and on phones a button that opens the camera.
 // It is loaded in <head> without defer: the class "js" is set before the first paint, so the
 // collapsed menu never flashes open.
 "use strict";
@@ -320,8 +322,153 @@ function portalErrorSummary() {
   });
 }
 
+// Photo boxes. The server checks every file again; this only spares a long upload that would be
+// refused (a 23 MB photo on a slow line) and saves picking photos one by one.
+function formatMB(bytes) {
+  return (bytes / 1048576).toFixed(1) + " MB";
+}
+
+function photoProblem(file, input) {
+  var max = +input.getAttribute("data-max-bytes");
+  var accept = (input.getAttribute("accept") || "").split(",").filter(Boolean);
+  if (file.type && accept.length && accept.indexOf(file.type) < 0) {
+    return "“" + file.name + "” ไม่ใช่ไฟล์ภาพ JPEG, PNG หรือ WebP";
+  }
+  if (max && file.size > max) {
+    return "“" + file.name + "” มีขนาด " + formatMB(file.size) + " ใหญ่เกินกำหนด (ไม่เกิน " + formatMB(max) +
+      " ต่อภาพ) กรุณาย่อภาพหรือเลือกภาพอื่น";
+  }
+  return null;
+}
+
+function showPhotoProblems(input, problems) {
+  var box = input.parentNode.querySelector(".photo-problem");
+  if (!problems.length) {
+    if (box) { box.remove(); }
+    return;
+  }
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "errorlist photo-problem";
+    box.setAttribute("role", "alert");
+    input.insertAdjacentElement("afterend", box);
+  }
+  box.textContent = problems.join(" · ");
+}
+
+function setFiles(input, files) {
+  var dt = new DataTransfer();
+  files.forEach(function (f) { dt.items.add(f); });
+  input.files = dt.files;
+}
+
+function portalPhotos() {
+  var inputs = document.querySelectorAll("input[type=file][data-max-bytes]");
+  if (!inputs.length || typeof DataTransfer === "undefined") {
+    return;
+  }
+  var form = inputs[0].form;
+  var total = form && form.querySelector("input[name$='-TOTAL_FORMS'][name^='photo']");
+  var maxForms = form && form.querySelector("input[name$='-MAX_NUM_FORMS'][name^='photo']");
+
+  function slots() {
+    return Array.prototype.slice.call(form.querySelectorAll("input[type=file][data-max-bytes]"));
+  }
+  function addSlot() {
+    var all = slots();
+    var n = all.length;
+    if (!total || !maxForms || n >= +maxForms.value) {
+      return null;
+    }
+    var row = all[n - 1].closest(".grid");
+    var copy = row.cloneNode(true);
+    Array.prototype.forEach.call(copy.querySelectorAll("[id], [for], [name]"), function (el) {
+      ["id", "for", "name"].forEach(function (attr) {
+        var v = el.getAttribute(attr);
+        if (v) { el.setAttribute(attr, v.replace("-" + (n - 1) + "-", "-" + n + "-")); }
+      });
+      if (el.value !== undefined && el.type !== "file") { el.value = ""; }
+    });
+    Array.prototype.forEach.call(copy.querySelectorAll(".photo-problem, .errorlist"), function (el) { el.remove(); });
+    row.insertAdjacentElement("afterend", copy);
+    total.value = String(n + 1);
+    var input = copy.querySelector("input[type=file]");
+    prepare(input);
+    return input;
+  }
+  // Put picked files into slots: the first into the box they were picked in, the others into the
+  // empty boxes after it (then before it, then new boxes up to the form's maximum).
+  function place(input, files) {
+    var problems = [], good = [];
+    files.forEach(function (f) {
+      var p = photoProblem(f, input);
+      if (p) { problems.push(p); } else { good.push(f); }
+    });
+    var all = slots(), at = all.indexOf(input);
+    var free = [input].concat(all.slice(at + 1), all.slice(0, at).reverse()).filter(function (s) {
+      return s === input || !s.files.length;
+    });
+    setFiles(input, []);
+    var used = [];
+    for (var k = 0; k < good.length; k++) {
+      var slot = free.shift() || addSlot();
+      if (!slot) {
+        problems.push("แนบได้ไม่เกิน " + slots().length + " ภาพต่อครั้ง: ไม่ได้แนบ " + (good.length - k) + " ภาพ");
+        break;
+      }
+      setFiles(slot, [good[k]]);
+      used.push(slot);
+    }
+    showPhotoProblems(input, problems);
+    var note = document.getElementById("photo-placed");
+    if (note && used.length > 1) {
+      note.textContent = "แนบแล้ว " + used.length + " ภาพ ในช่องที่ " + used.map(function (t) {
+        return slots().indexOf(t) + 1;
+      }).join(", ") + " — ใส่คำบรรยายแต่ละภาพได้";
+    }
+  }
+  function prepare(input) {
+    input.multiple = true;
+    input.addEventListener("change", function () {
+      place(input, Array.prototype.slice.call(input.files));
+    });
+  }
+  Array.prototype.forEach.call(inputs, prepare);
+  var limits = document.getElementById("photo-limits");
+  if (limits) {
+    var placed = document.createElement("p");
+    placed.id = "photo-placed";
+    placed.className = "helptext";
+    placed.setAttribute("role", "status");
+    limits.insertAdjacentElement("afterend", placed);
+    limits.appendChild(document.createTextNode(" เลือกได้หลายภาพพร้อมกัน"));
+  }
+  // Phones: a button that opens the camera straight away (the boxes offer camera or gallery).
+  if (limits && window.matchMedia && window.matchMedia("(pointer: coarse)").matches) {
+    var label = document.createElement("label");
+    label.className = "btn secondary camera";
+    label.textContent = "ถ่ายภาพด้วยกล้อง";
+    var camera = document.createElement("input");
+    camera.type = "file";
+    camera.accept = inputs[0].getAttribute("accept");
+    camera.setAttribute("capture", "environment");
+    camera.className = "visually-hidden";
+    camera.setAttribute("data-max-bytes", inputs[0].getAttribute("data-max-bytes"));
+    label.appendChild(camera);
+    limits.insertAdjacentElement("afterend", label);
+    camera.addEventListener("change", function () {
+      var empty = slots().filter(function (s) { return !s.files.length; })[0] || addSlot();
+      if (empty) {
+        place(empty, Array.prototype.slice.call(camera.files));
+      }
+      camera.value = "";
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   portalMenu();
+  portalPhotos();
   portalErrorSummary();
   Array.prototype.forEach.call(document.querySelectorAll("input[data-be-date]"), enhanceDate);
   portalDrafts();

@@ -25,6 +25,7 @@ NOT_SCANNED_HERE = {
     "reports:action": "POST only",
     "national:year_open": "POST only (the years page holds its form)",
     "measures:photo": "an image",
+    "measures:kept_photo": "an image",
     "measures:workbook_template": "an .xlsx file",
     "measures:workbook_export": "an .xlsx file",
     "national:score_sheet_template": "an .xlsx file",
