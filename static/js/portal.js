@@ -389,7 +389,9 @@ function portalPhotos() {
       });
       if (el.value !== undefined && el.type !== "file") { el.value = ""; }
     });
-    Array.prototype.forEach.call(copy.querySelectorAll(".photo-problem, .errorlist"), function (el) { el.remove(); });
+    Array.prototype.forEach.call(copy.querySelectorAll(".photo-problem, .errorlist, .file-button, .file-name"), function (el) {
+      el.remove();
+    });
     row.insertAdjacentElement("afterend", copy);
     total.value = String(n + 1);
     var input = copy.querySelector("input[type=file]");
@@ -420,6 +422,7 @@ function portalPhotos() {
       used.push(slot);
     }
     showPhotoProblems(input, problems);
+    slots().forEach(function (s) { s.dispatchEvent(new Event("files-placed")); });
     var note = document.getElementById("photo-placed");
     if (note && used.length > 1) {
       note.textContent = "แนบแล้ว " + used.length + " ภาพ ในช่องที่ " + used.map(function (t) {
@@ -427,11 +430,29 @@ function portalPhotos() {
       }).join(", ") + " — ใส่คำบรรยายแต่ละภาพได้";
     }
   }
+  // The browser's own file button is small and speaks the browser's language: a Thai one, 44 px
+  // high, labels the (still focusable) box, with the chosen file's name beside it.
   function prepare(input) {
     input.multiple = true;
+    input.classList.add("file-box");
+    var button = document.createElement("label");
+    button.htmlFor = input.id;
+    button.className = "btn secondary file-button";
+    button.textContent = "เลือกภาพ";
+    var name = document.createElement("span");
+    name.className = "file-name";
+    name.textContent = "ยังไม่ได้เลือกภาพ";
+    input.insertAdjacentElement("afterend", name);
+    input.insertAdjacentElement("afterend", button);
+    function showName() {
+      name.textContent = input.files.length ? Array.prototype.map.call(input.files, function (f) {
+        return f.name + " (" + formatMB(f.size) + ")";
+      }).join(", ") : "ยังไม่ได้เลือกภาพ";
+    }
     input.addEventListener("change", function () {
       place(input, Array.prototype.slice.call(input.files));
     });
+    input.addEventListener("files-placed", showName);
   }
   Array.prototype.forEach.call(inputs, prepare);
   var limits = document.getElementById("photo-limits");
@@ -466,8 +487,16 @@ function portalPhotos() {
   }
 }
 
+// Filters fold away on phones only: wider screens have room to show them.
+function portalFilters() {
+  if (window.matchMedia && window.matchMedia("(min-width: 40rem)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.more-filters"), function (d) { d.open = true; });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   portalMenu();
+  portalFilters();
   portalPhotos();
   portalErrorSummary();
   Array.prototype.forEach.call(document.querySelectorAll("input[data-be-date]"), enhanceDate);
