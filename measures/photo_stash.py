@@ -96,8 +96,10 @@ def photo_stash_keep_only(*, token: str, indexes: set[int], captions: dict[int, 
     _write_meta(token, meta)
 
 
-def photo_stash_open(photo: KeptPhoto):
-    return default_storage.open(photo.path, "rb")
+def photo_stash_open(photo: KeptPhoto) -> ContentFile:
+    """The kept photo's bytes, as an upload would give them (the file itself is closed)."""
+    with default_storage.open(photo.path, "rb") as f:
+        return ContentFile(f.read(), name=f"{photo.index}.jpg")
 
 
 def photo_stash_drop(*, token: str) -> None:

@@ -81,9 +81,8 @@ def _filtered_page(request, access: Access, *, key: str, template: str, filters,
     person's request is kept for others); a search is rendered afresh."""
     given = filters.filters()
     page_no = request.GET.get("page") or "1"
-    query = {"year": context["year"].be_year, "round": context.get("round", "")}
-    query |= {"q": given["q"], "issue": given["issue_id"], "division": given["division_id"]}
-    query |= {"status": given.get("status", ""), "role": given.get("role", "")}
+    query = {"year": context["year"].be_year, "round": context.get("round", ""), "q": given["q"]}
+    query |= {"issue": given["issue_id"], "division": given["division_id"], "status": given["status"]}
 
     def full_context() -> dict:
         page = Paginator(rows(given), PAGE_SIZE).get_page(page_no)
