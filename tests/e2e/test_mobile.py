@@ -70,6 +70,22 @@ def sideways_overflow(page) -> int:
     return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
 
 
+# What a finger taps (text links inside sentences and tables aside): 44 CSS pixels high at least.
+TAP_TARGETS = (
+    "button, .btn, select, summary, header nav a, .tabs a, label.plain, form ul li label,"
+    " input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not(.file-box)"
+)
+
+
+def small_tap_targets(page) -> list[str]:
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 43.5)
+            .map(el => el.outerHTML.slice(0, 80))""",
+        TAP_TARGETS,
+    )
+
+
 def primary_action_problem(page) -> str | None:
     """Scroll to the page's primary action; say what is wrong if it is not fully in the viewport."""
     button = page.locator(PRIMARY_ACTION).first
@@ -102,6 +118,8 @@ def test_every_page_fits_a_phone_and_a_laptop(people):
                     problems[where] = f"scrolls sideways by {overflow} px"
                 if problem := primary_action_problem(person.page):
                     problems[where] = f"primary action {problem}"
+                if size == PHONE and (small := small_tap_targets(person.page)):
+                    problems[where] = f"touch targets under 44 px: {small}"
                 if violations := person.axe():
                     problems[where] = violations
     assert not problems, "\n".join(f"{where}: {problem}" for where, problem in problems.items())
