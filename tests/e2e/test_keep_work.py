@@ -20,7 +20,7 @@ def progress_url() -> str:
 
 
 def test_text_typed_before_the_session_expired_comes_back_after_logging_in(people):
-    from reports.demo import DEMO_PASSWORD
+    from demo.services import DEMO_PASSWORD
 
     person = people("ksk-staff1")
     page = person.page

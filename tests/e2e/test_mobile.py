@@ -183,7 +183,7 @@ def test_the_chart_prints(people):
 
 
 def test_progress_on_a_phone_with_the_keyboard_alone(people):
-    from reports.demo import DEMO_PASSWORD
+    from demo.services import DEMO_PASSWORD
 
     person = people()
     page = person.page
