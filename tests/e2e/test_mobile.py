@@ -9,12 +9,15 @@ page are written there (docs/screenshots/ holds the ones the README shows)."""
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.urls import resolve
 
 from agencies.models import Membership
 from measures.models import Activity, Measure, Progress
 
 from .conftest import E2E, KSK, ROOT
-from .test_accessibility import focus_is_visible, make_national_staff, tab_to
+from .test_accessibility import NOT_SCANNED_HERE, focus_is_visible, make_national_staff, project_url_names, tab_to
 
 pytestmark = E2E
 
@@ -32,7 +35,15 @@ def pages_by_role() -> dict[str | None, list[str]]:
     a, m = f"/a/{KSK}", f"/a/{KSK}/measures/{measure.pk}"
     make_national_staff()
     return {
-        None: ["/login/", f"/p/{KSK}/", f"/p/{KSK}/embed/"],
+        None: [
+            "/login/",
+            f"/p/{KSK}/",
+            f"/p/{KSK}/embed/",
+            "/password-reset/",
+            "/password-reset/sent/",
+            "/password-reset/MQ/not-a-token/",
+            "/password-reset/done/",
+        ],
         "ksk-staff1": [
             f"{a}/my-work/",
             f"{a}/",
@@ -42,15 +53,22 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"{m}/activities/{activity.pk}/progress/annual/",
             f"{a}/reports/",
             f"{a}/members/",  # 403, in Thai
+            "/account/",
+            "/account/password/",
+            "/account/password/done/",
         ],
         "ksk-coord": [
             f"{a}/divisions/",
             f"{a}/members/",
             f"{a}/members/new/",
             f"{a}/members/{viewer.pk}/",
+            f"{a}/members/{viewer.pk}/password/",
+            f"{a}/outbox/",
+            f"{a}/outbox/line/",
             f"{a}/measures/new/",
             f"{m}/edit/",
             f"{m}/activities/new/",
+            f"{m}/activities/{activity.pk}/edit/",
             f"{a}/measures/plan/",
             f"{a}/measures/copy-year/",
             f"{a}/scores/2567/edit/",
@@ -59,8 +77,9 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"{a}/audit/",
             "/a/pak-kran/",  # 404, in Thai
         ],
-        "ksk-exec": [f"{a}/", f"{a}/reports/2567/analysis/"],
-        "lopburi-office": ["/oversight/", "/oversight/ranking/", f"{a}/"],
+        "ksk-exec": [f"{a}/", f"{a}/reports/2567/six_month/", f"{a}/reports/2567/analysis/"],
+        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", f"{a}/"],
+        "national-office": ["/oversight/?year=2567&kind=SAO", "/oversight/ranking/?year=2567&page=2"],
         "ita-admin": ["/national/scores/"],
     }
 
@@ -103,17 +122,22 @@ def primary_action_problem(page) -> str | None:
 
 
 def test_every_page_fits_a_phone_and_a_laptop(people):
+    pages = pages_by_role()
+    scanned = {resolve(urlsplit(url).path).view_name for urls in pages.values() for url in urls}
+    missing = project_url_names() - scanned - set(NOT_SCANNED_HERE)
+    assert not missing, f"pages this test does not visit: {sorted(missing)}"
     problems = {}
-    for user, urls in pages_by_role().items():
+    for user, urls in pages.items():
         person = people(user)
         for size in (PHONE, LAPTOP):
             person.page.set_viewport_size(size)
             for url in urls:
                 where = f"{user or 'anonymous'} {size['width']}×{size['height']} {url}"
                 response = person.goto(url)
-                assert response.status == (
-                    403 if url.endswith("/members/") and user == "ksk-staff1" else 404 if "pak-kran" in url else 200
-                ), where
+                expected = (
+                    403 if user == "ksk-staff1" and url.endswith("/members/") else 404 if "pak-kran" in url else 200
+                )
+                assert response.status == expected, (where, response.status)
                 if overflow := sideways_overflow(person.page):
                     problems[where] = f"scrolls sideways by {overflow} px"
                 if problem := primary_action_problem(person.page):
