@@ -149,7 +149,7 @@ function enhanceDate(input) {
   fromText();
 }
 
-// Drafts: the text of a form marked data-autosave is kept in localStorage under the form's URL
+// Drafts: the text of a form marked data-autosave is kept in localStorage under the user and the form's URL
 // while the person types, so that a session that expired meanwhile loses nothing: after logging
 // in again the form comes back with the text put back and a notice. A draft goes when the form is
 // saved (the page after sending it shows a success message), when its person discards it, when
@@ -254,7 +254,8 @@ function portalDrafts() {
   if (!form) {
     return;
   }
-  var key = DRAFT_PREFIX + window.location.pathname;
+  // One person's draft is never offered to another who signs in on the same browser.
+  var key = DRAFT_PREFIX + (document.body.getAttribute("data-user") || "") + ":" + window.location.pathname;
   var saved = null;
   try {
     saved = JSON.parse(local.getItem(key) || "null");

@@ -160,3 +160,23 @@ def test_photos_are_checked_in_the_browser_and_several_go_in_one_pick(people, tm
         page.get_by_role("button", name="บันทึก", exact=True).click()
     assert "บันทึกผลการดำเนินการเรียบร้อยแล้ว" in page.content()
     assert Progress.objects.get(output="แนบภาพหลายภาพในครั้งเดียว").photos.count() == 4
+
+
+def test_a_draft_is_not_offered_to_someone_else_on_the_same_browser(people):
+    from demo.services import DEMO_PASSWORD
+
+    person = people("ksk-staff1")
+    page = person.page
+    url = progress_url()
+    person.goto(url)
+    page.get_by_label(OUTPUT).fill("ร่างของเจ้าหน้าที่")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('ita-draft:'))")
+    DjangoSession.objects.all().delete()  # left without logging out; the session ends
+    person.goto("/login/")
+    page.get_by_label("ชื่อผู้ใช้").fill("ksk-coord")
+    page.get_by_label("รหัสผ่าน").fill(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    person.goto(url)
+    assert page.get_by_label(OUTPUT).input_value() == ""
+    assert not page.locator(".draft-notice").count()
