@@ -63,6 +63,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"{a}/members/new/",
             f"{a}/members/{viewer.pk}/",
             f"{a}/members/{viewer.pk}/password/",
+            f"{a}/profile/",
             f"{a}/outbox/",
             f"{a}/outbox/line/",
             f"{a}/measures/new/",
@@ -80,7 +81,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
         "ksk-exec": [f"{a}/", f"{a}/reports/2567/six_month/", f"{a}/reports/2567/analysis/"],
         "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", f"{a}/"],
         "national-office": ["/oversight/?year=2567&kind=SAO", "/oversight/ranking/?year=2567&page=2"],
-        "ita-admin": ["/national/scores/"],
+        "ita-admin": ["/national/scores/", "/national/years/", "/national/years/2570/", "/national/years/2568/"],
     }
 
 
