@@ -77,8 +77,9 @@ PAGE_SIZE = 25
 
 def _filtered_page(request, access: Access, *, key: str, template: str, filters, rows, context: dict) -> str:
     """A list page's content: the rows that pass the filters, PAGE_SIZE to a page, with the filter
-    form. Unfiltered pages come from the agency cache (with an unbound form: nothing of one
-    person's request is kept for others); a search is rendered afresh."""
+    form. The first page of the unfiltered list comes from the agency cache (with an unbound form:
+    nothing of one person's request is kept for others, and no key is made of what was typed);
+    searches and later pages are rendered afresh."""
     given = filters.filters()
     page_no = request.GET.get("page") or "1"
     query = {"year": context["year"].be_year, "round": context.get("round", ""), "q": given["q"]}
@@ -94,9 +95,9 @@ def _filtered_page(request, access: Access, *, key: str, template: str, filters,
             "querystring": urlencode({k: v for k, v in query.items() if v}),
         }
 
-    if any(given.values()):
+    if any(given.values()) or page_no != "1":
         return render_to_string(template, {"access": access, **full_context()})
-    return _page_content(access, f"{key}:p{page_no}", template, full_context)
+    return _page_content(access, key, template, full_context)
 
 
 @with_access
