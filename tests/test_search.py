@@ -85,3 +85,14 @@ def test_a_search_is_not_kept_for_others(db):
     staff.get(f"/a/{KSK}/my-work/", {"q": typed, "issue": "999999"})
     page = login("ksk-staff1").get(f"/a/{KSK}/my-work/").content.decode()  # the same cache entry
     assert "ข้อความของคนหนึ่ง" not in page and "ทั้งหมด" in page
+
+
+def test_a_typed_page_number_is_never_a_cache_key(db):
+    """Only the first unfiltered page is cached: other page numbers (typed or not) render afresh."""
+    from django.core.cache import cache
+
+    staff = login("ksk-staff1")
+    for page in ("", "2", "W4\x14", "999999"):
+        assert staff.get(f"/a/{KSK}/my-work/", {"page": page}).status_code == 200
+    keys = [k for k in cache._cache if "_my_work.html" in k]  # the local-memory cache of the tests
+    assert len(keys) == 1 and "W4" not in keys[0] and "999999" not in keys[0]  # the first page's only
