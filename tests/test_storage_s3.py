@@ -211,3 +211,44 @@ def test_readyz_checks_the_bucket(db, bucket, settings):
     }
     r = Client().get("/readyz")
     assert r.status_code == 503 and r.content == b"not ready\n"
+
+
+def _text_and_images(pdf: bytes) -> tuple[list[str], list[bytes]]:
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    texts = [page.get_text() for page in doc]
+    images = [doc.xref_stream_raw(img[0]) for page in doc for img in page.get_images(full=True)]
+    return texts, images
+
+
+@pytest.mark.slow
+def test_a_report_renders_the_same_from_the_bucket_as_from_local_storage(db, settings, request):
+    """The same photo and data, once on local disk and once in the bucket: the same text on every
+    page and the same image bytes in the PDF."""
+    from agencies.models import Agency
+    from assessments.models import FiscalYear
+    from reports.rendering import render_pdf
+    from reports.selectors import report_context, report_get_or_default
+
+    settings.REPORT_CHUNK_CACHE_DIR = str(settings.MEDIA_ROOT.parent / "chunks")
+
+    def render() -> bytes:
+        report = report_get_or_default(
+            agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=2567), kind="annual"
+        )
+        report.show_photos = True
+        return render_pdf(report_context(report=report), processes=1)
+
+    upload_photo(palat_measure(), "ภาพเดียวกันสองที่เก็บ")
+    local = render()
+    assert media_files(settings), "the local render read its photo from MEDIA_ROOT"
+
+    bucket = request.getfixturevalue("bucket")  # from here on, the default storage is the bucket
+    upload_photo(palat_measure(), "ภาพเดียวกันสองที่เก็บ")
+    assert bucket.keys("photos/") or bucket.keys()
+    from_bucket = render()
+
+    local_text, local_images = _text_and_images(local)
+    bucket_text, bucket_images = _text_and_images(from_bucket)
+    assert "ภาพเดียวกันสองที่เก็บ" in "".join(local_text)
+    assert bucket_text == local_text
+    assert local_images and bucket_images == local_images
