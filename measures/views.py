@@ -225,8 +225,11 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
         else:
             services.progress_edit_check(access=access, measure=measure, activity=activity)
         # Refused (the user may edit: checked above): keep the photos picked for the next try.
+        refused = list(photos.non_form_errors())  # e.g. more photos than a form holds
         photo_token, photo_problems = _keep_refused_photos(request, access, photos, photo_token, kept)
         photos = PhotoFormSet(prefix="photo")  # a browser cannot refill a file box: the kept photos show above
+        for message in refused:  # the fresh photo boxes cannot carry it: the error summary does
+            form.add_error(None, message)
     else:
         services.progress_edit_check(access=access, measure=measure, activity=activity)
         photos = PhotoFormSet(prefix="photo")
