@@ -295,5 +295,14 @@ def snapshot_document(snapshot: OitSnapshot) -> dict:
         return json.loads(fh.read().decode("utf-8"))
 
 
+def snapshot_file(snapshot: OitSnapshot, *, key: str) -> tuple[dict, bytes] | None:
+    """A file frozen with the snapshot ("<pk>.<ext>"): its entry and the bytes of the snapshot's copy."""
+    entry = snapshot_document(snapshot).get("files", {}).get(key)
+    if not entry:
+        return None
+    with default_storage.open(entry["path"], "rb") as fh:
+        return entry, fh.read()
+
+
 def snapshot_label(snapshot: OitSnapshot) -> str:
     return f"ฉบับที่ {snapshot.number} บันทึกเมื่อ {thai_date(timezone.localtime(snapshot.created_at).date())}"

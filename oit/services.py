@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from PIL import Image, UnidentifiedImageError
 
 from agencies.access import Access
@@ -159,6 +160,31 @@ def link_check_request(*, access: Access, year: FiscalYear) -> None:
     transaction.on_commit(functools.partial(_enqueue_link_check, access.agency.id, year.be_year))
 
 
+def _snapshot_copy_files(*, agency: Agency, year: FiscalYear, number: int, rows, document: dict) -> dict:
+    """Copy each uploaded file into the snapshot's folder and point the frozen links at the copies,
+    so that a file removed or replaced later still opens from the frozen page as it was."""
+    files = {}
+    for row, entry in zip(rows, document["items"], strict=True):
+        for ev_row, ev_entry in zip(row.evidence, entry["evidence"], strict=True):
+            ev = ev_row.evidence
+            if ev is None or ev.source != Source.FILE or not ev.file:
+                continue
+            key = f"{ev.pk}.{ev.file_ext}"
+            with ev.file.open("rb") as fh:
+                content = fh.read()
+            name = f"oit-snapshots/{agency.code}/{year.be_year}/{number}-files/{key}"
+            files[key] = {
+                "path": default_storage.save(name, ContentFile(content)),
+                "title": ev.title,
+                "code": row.item.code,
+                "sha256": hashlib.sha256(content).hexdigest(),
+            }
+            kwargs = {"code": agency.code, "be_year": year.be_year, "number": number, "pk": ev.pk, "ext": ev.file_ext}
+            url = reverse("oit:snapshot_file", kwargs=kwargs)
+            ev_entry["url"] = settings.SITE_URL + url
+    return files
+
+
 @transaction.atomic
 def oit_snapshot_create(*, agency: Agency, year: FiscalYear, user=None) -> OitSnapshot:
     """Freeze the page of the year as it is now: its JSON index (with the files' SHA-256) in storage."""
@@ -170,6 +196,7 @@ def oit_snapshot_create(*, agency: Agency, year: FiscalYear, user=None) -> OitSn
     last = max(taken, default=0)
     number = last + 1
     document["snapshot"] = number
+    document["files"] = _snapshot_copy_files(agency=agency, year=year, number=number, rows=rows, document=document)
     data = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     sha = hashlib.sha256(data).hexdigest()
     name = f"oit-snapshots/{agency.code}/{year.be_year}/{number}-{sha[:12]}.json"

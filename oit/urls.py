@@ -14,4 +14,9 @@ urlpatterns = [
     path("p/<slug:code>/<int:be_year>/oit.csv", views_public.public_csv, name="public_csv"),
     path("p/<slug:code>/<int:be_year>/oit/files/<int:pk>.<slug:ext>", views_public.public_file, name="public_file"),
     path("p/<slug:code>/<int:be_year>/oit/snapshot/<int:number>/", views_public.public_snapshot, name="snapshot"),
+    path(
+        "p/<slug:code>/<int:be_year>/oit/snapshot/<int:number>/files/<int:pk>.<slug:ext>",
+        views_public.snapshot_file,
+        name="snapshot_file",
+    ),
 ]

@@ -147,3 +147,19 @@ def public_file(request, code: str, be_year: int, pk: int, ext: str):
     response["ETag"] = f'"{evidence.file_sha256}"'
     response["X-Content-SHA256"] = evidence.file_sha256
     return response
+
+
+@login_not_required
+def snapshot_file(request, code: str, be_year: int, number: int, pk: int, ext: str):
+    """An uploaded file as it was frozen: the snapshot's own copy, whatever became of the evidence."""
+    agency, year = _resolve(code, be_year)
+    snapshot = agency and selectors.snapshot_find(agency=agency, year=year, number=number)
+    found = snapshot and ext in CONTENT_TYPES and selectors.snapshot_file(snapshot, key=f"{pk}.{ext}")
+    if not found:
+        return _not_found(request)
+    entry, content = found
+    response = HttpResponse(content, content_type=CONTENT_TYPES[ext])
+    response["Content-Disposition"] = content_disposition(entry["title"], ext, f"{entry['code']}-{pk}")
+    response["ETag"] = f'"{entry["sha256"]}"'
+    response["X-Content-SHA256"] = entry["sha256"]
+    return response

@@ -514,6 +514,38 @@ def test_a_frozen_page_stays_as_the_assessors_saw_it(client):
 
 
 @pytest.mark.django_db
+def test_a_frozen_page_keeps_its_files_byte_identical_after_the_evidence_changes(client):
+    coord = login("ksk-coord")
+    add_url(coord, "O1", title="โครงสร้าง", url="https://example.org/structure")  # the page stays public
+    original = pdf_with("2566 original")
+    f = SimpleUploadedFile("a.pdf", original, content_type="application/pdf")
+    coord.post(MANAGE, {"item": item("O2").pk, "source": "file", "title": "ผู้บริหาร", "upload": f})
+    evidence = OitEvidence.objects.get(title="ผู้บริหาร")
+    assert coord.post(f"{MANAGE}freeze/").status_code == 302
+    snap = OitSnapshot.objects.get(agency__code=KSK, year__be_year=2566)
+    frozen_file = f"{PUBLIC}snapshot/{snap.number}/files/{evidence.pk}.pdf"
+    page_before = client.get(f"{PUBLIC}snapshot/{snap.number}/")
+    assert frozen_file in page_before.content.decode()
+    file_before = client.get(frozen_file)
+    assert file_before.status_code == 200 and file_before.content == original
+    assert file_before["X-Content-SHA256"] == hashlib.sha256(original).hexdigest()
+    # The stored file is overwritten with other bytes, then the evidence and its file are removed.
+    with default_storage.open(evidence.file.name, "wb") as fh:
+        fh.write(pdf_with("2566 replaced"))
+    assert client.get(f"{PUBLIC}files/{evidence.pk}.pdf").content != original
+    coord.post(f"{MANAGE}evidence/{evidence.pk}/remove/")
+    default_storage.delete(evidence.file.name)
+    assert client.get(f"{PUBLIC}files/{evidence.pk}.pdf").status_code == 404
+    page_after = client.get(f"{PUBLIC}snapshot/{snap.number}/")
+    file_after = client.get(frozen_file)
+    assert page_after.status_code == 200 and page_after.content == page_before.content
+    assert file_after.status_code == 200 and file_after.content == file_before.content == original
+    assert file_after["Content-Disposition"] == file_before["Content-Disposition"]
+    # A file the snapshot did not freeze: 404.
+    assert client.get(f"{PUBLIC}snapshot/{snap.number}/files/{evidence.pk + 999}.pdf").status_code == 404
+
+
+@pytest.mark.django_db
 def test_evidence_changes_are_in_the_agency_audit_trail():
     coord = login("ksk-coord")
     add_url(coord, "O9", title="เพจเฟซบุ๊กของหน่วยงาน", url="https://example.org/fb")

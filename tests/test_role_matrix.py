@@ -236,6 +236,19 @@ def oit_snapshot_kw(w):
     return {**oit_kw(w), "number": snapshot.number}
 
 
+def oit_snapshot_file_kw(w):
+    from oit.selectors import snapshot_document
+    from oit.services import oit_snapshot_create
+
+    evidence = oit_file_evidence()
+    agency, year = Agency.objects.get(code=A), FiscalYear.objects.get(be_year=OIT_YEAR)
+    key = f"{evidence.pk}.pdf"
+    snapshots = OitSnapshot.objects.filter(agency=agency, year=year)
+    frozen = next((s for s in snapshots if key in snapshot_document(s).get("files", {})), None)
+    snapshot = frozen or oit_snapshot_create(agency=agency, year=year)
+    return {**oit_kw(w), "number": snapshot.number, "pk": evidence.pk, "ext": "pdf"}
+
+
 def set_report_state(state):
     def setup(w):
         Report.objects.filter(pk=w.report.pk).update(state=state)
@@ -699,6 +712,7 @@ CASES = [
         kwargs=lambda w: {**oit_kw(w), "pk": oit_file_evidence().pk, "ext": "pdf"},
     ),
     Case("oit:snapshot", get=PUBLIC, post=PUBLIC, kwargs=oit_snapshot_kw),
+    Case("oit:snapshot_file", get=PUBLIC, post=PUBLIC, kwargs=oit_snapshot_file_kw),
     Case("oversight:oit", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY, query="?year=2566"),
     Case("reports:public", get=PUBLIC, post=PUBLIC, kwargs=code),
     Case("reports:embed", get=PUBLIC, post=PUBLIC, kwargs=code),
@@ -727,6 +741,7 @@ PUBLIC_VIEWS = {
     "oit:public_csv",
     "oit:public_file",
     "oit:snapshot",
+    "oit:snapshot_file",
     "admin:login",
 }
 

@@ -43,6 +43,7 @@ NOT_SCANNED_HERE = {
     "oit:public_json": "a JSON file",
     "oit:public_csv": "a CSV file",
     "oit:public_file": "a PDF or an image",
+    "oit:snapshot_file": "a PDF or an image (a snapshot's copy)",
     "oit:snapshot": "the template of oit:public (scanned), from a stored index",
     "measures:workbook_preview": "test_upload_previews_pass_axe",
     "national:score_sheet_preview": "test_upload_previews_pass_axe",
