@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start: install, migrate, load the demo agencies and users, then serve the portal AND do
-# its background work, all stopped together with Ctrl-C:
+# Quick start: install, migrate, load the demo agencies and users (`load_demo --publish`: their
+# demo reports published and a 2566 OIT page), then serve the portal AND do its background work,
+# all stopped together with Ctrl-C:
 #   - the web server on http://127.0.0.1:$PORT (default 8000)
 #   - a PDF worker (scripts/worker.sh): drafts and published reports appear within seconds
 #   - the outbox sender (send_outbox --loop): e-mails and LINE messages; in development e-mails
@@ -20,7 +21,8 @@ export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 # A shared host: renders need not yield to web requests here (see scripts/worker.sh).
 export WORKER_IDLE="${WORKER_IDLE:-0}"
 .venv/bin/python manage.py migrate --noinput
-.venv/bin/python manage.py load_demo
+# --publish: the demo reports published (real PDFs) and a 2566 OIT page with evidence (idempotent).
+.venv/bin/python manage.py load_demo --publish
 
 pids=()
 stop() {
