@@ -230,16 +230,20 @@ def test_division_create_and_rename(db, name):
         assert same(stored, name) or (stored == "กองช่าง" and snapshot() == before)
 
 
+OIT_CODES = ["O1", "O26", "O43"]
+
+
 @given(
     source=choice(["url", "file", "report"]),
     title=nasty,
     url=often("https://example.org/oit", nasty),
-    item_code=choice(["O1", "O26", "O43"]),
+    item_code=choice(OIT_CODES),
 )
 def test_oit_evidence(db, source, title, url, item_code):
     from oit.models import OitEvidence, OitItem
 
-    item = OitItem.objects.filter(year__be_year=2566, code=item_code).first()
+    # Only real codes are looked up here (PostgreSQL refuses NUL in a query); anything else is posted as is.
+    item = OitItem.objects.filter(year__be_year=2566, code=item_code).first() if item_code in OIT_CODES else None
     c = client("ksk-coord")
     with rolled_back():
         data = {"item": item.pk if item else item_code, "source": source, "title": title, "url": url}
