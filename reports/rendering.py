@@ -111,6 +111,11 @@ def render_html(context: dict) -> str:
     return typesetting.typeset_html(html, thai_digits=ctx["report"]["thai_digits"])
 
 
+def _stylesheets(context: dict, font_config: FontConfiguration) -> list:
+    """The report's stylesheets (benchmarks/render_speed.py renders the same HTML and CSS with stock WeasyPrint)."""
+    return [weasyprint.CSS(string=_css(context), url_fetcher=ProjectFilesFetcher(), font_config=font_config)]
+
+
 def _css(context: dict) -> str:
     css = _font_css() + "\n" + CSS_PATH.read_text(encoding="utf-8")
     header = f"{context['agency']['name']} · {context['report']['kind_label']} {context['report']['be_year']}"
