@@ -321,6 +321,27 @@ def test_readiness_lists_missing_evidence_wrong_period_and_failing_links(setting
     assert f"/a/{KSK}/oit/2566/check/" in page.content.decode()
 
 
+@pytest.mark.django_db
+def test_a_report_added_by_hand_is_judged_by_the_items_rule():
+    """O42 of 2566 is answered by the analysis of 2565 (it carries the 2566 measures): added by
+    hand it is no "wrong year"; the analysis of 2566 under O43 is the wrong kind of report."""
+    publish("analysis", 2565)
+    publish("analysis", 2566)
+    coord = login("ksk-coord")
+    for code, be_year, title in (("O42", 2565, "วิเคราะห์ 2565"), ("O43", 2566, "วิเคราะห์ 2566")):
+        report = Report.objects.get(agency__code=KSK, year__be_year=be_year, kind="analysis")
+        r = coord.post(MANAGE, {"item": item(code).pk, "source": "report", "title": title, "report": report.pk})
+        assert r.status_code == 302
+    rows = {row.item.code: row for row in coord.get(f"{MANAGE}check/").context["rows"]}
+    assert [(e.title, e.auto, e.problem) for e in rows["O42"].evidence][1:] == [("วิเคราะห์ 2565", False, "")]
+    assert rows["O43"].problems == [
+        "วิเคราะห์ 2566: รายงานการวิเคราะห์ผลการประเมินไม่ใช่หลักฐานของข้อนี้"
+        " (ข้อนี้ใช้รายงานผลการดำเนินการรอบ 6 เดือน หรือ รายงานผลการดำเนินการประจำปี)"
+    ]
+    counts = {a.code: c for a, c in login("lopburi-office").get("/oversight/oit/?year=2566").context["rows"]}
+    assert counts[KSK] == (1, 43)  # O42, not O43
+
+
 # ---------------------------------------------------------------------------- link checker
 
 
