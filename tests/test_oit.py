@@ -112,6 +112,7 @@ def test_coordinator_adds_and_removes_evidence_with_history():
         f"&lt;iframe src=&quot;http://testserver{PUBLIC}&quot;" in page
         or f'iframe src="http://testserver{PUBLIC}"' in page
     )
+    assert f'&lt;a href="http://testserver{PUBLIC}"&gt;การเปิดเผยข้อมูลสาธารณะ (OIT) ปี 2566&lt;/a&gt;' in page
     # Removal: gone from the page, kept in the history.
     r = coord.post(f"{MANAGE}evidence/{ev.pk}/remove/")
     assert r.status_code == 302
