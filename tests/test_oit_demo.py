@@ -85,6 +85,12 @@ def test_the_publish_step_gives_the_demo_agency_a_public_oit_page_and_readiness_
         assert item not in {row.item.code for row in check.context["not_ready"]}, code
     text = public.get("/p/takhram-en/2566/oit/").content.decode()
     assert "รายงานการวิเคราะห์ผลการประเมิน ปีงบประมาณ พ.ศ. 2565 และมาตรการส่งเสริมคุณธรรม" in text
+    # A second run (the reports are published now: nothing is rendered) adds nothing anywhere.
+    again = io.StringIO()
+    call_command("load_demo", "--publish", stdout=again)
+    for code in ("khao-samo-khon", "pak-kran", "takhram-en", "ubon-pao"):
+        assert f"{code}: หน้า OIT /p/{code}/2566/oit/ — เพิ่มหลักฐาน 0 รายการ" in again.getvalue()
+    assert PublishedVersion.objects.filter(report__agency__code__in=("takhram-en", "ubon-pao")).count() == 2
 
 
 @pytest.mark.django_db
