@@ -15,6 +15,7 @@ class MemberForm(forms.ModelForm):
         required=False,
         help_text="ใช้รับลิงก์ตั้งรหัสผ่านใหม่ (ลืมรหัสผ่าน) และการแจ้งเตือน",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Membership
@@ -27,6 +28,7 @@ class MemberForm(forms.ModelForm):
         self.fields["divisions"].help_text = "ใช้กับเจ้าหน้าที่กอง/สำนักเท่านั้น"
         if self.instance.pk:
             self.fields["email"].initial = self.instance.user.email
+            self.fields["version"].initial = self.instance.version
         if email_locked:  # an account that reaches beyond this agency: its owner sets it
             self.fields["email"].disabled = True
             self.fields["email"].help_text = f"{email_locked} ผู้ใช้แก้ไขอีเมลเองได้ที่หน้า “บัญชีของฉัน”"

@@ -108,6 +108,9 @@ class Membership(models.Model):
     role = models.CharField("บทบาท", max_length=20, choices=Role.choices)
     divisions = models.ManyToManyField(Division, blank=True, verbose_name="กอง/สำนัก")
     position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
+    # Raised by each save of role/position/divisions: a form opened on an older one is refused
+    # (as progress does, measures/services.progress_save).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[divisions])
 

@@ -13,6 +13,10 @@ class ServiceError(Exception):
     pass
 
 
+class ConflictError(ServiceError):
+    """Someone saved the row after this user's form was opened: nothing is written over it."""
+
+
 def _division_name(name: str) -> str:
     """The name as stored, or a Thai refusal (the rename comes straight from a POST)."""
     name = (name or "").strip()
@@ -121,14 +125,25 @@ def member_update(
     divisions: Iterable[Division],
     email: str | None = None,
     actor=None,
+    expected_version: int | None = None,
 ) -> Membership:
-    """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set)."""
+    """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set).
+
+    expected_version is the version the user's form was based on: a stale one is refused."""
     from .services_accounts import member_email_set
 
     access.require_manage()
+    stored = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if stored is None:
+        raise ConflictError("ผู้ใช้นี้ถูกนำออกจากหน่วยงานแล้วโดยผู้อื่น กรุณาโหลดหน้าใหม่")
+    if expected_version is not None and expected_version != stored.version:
+        raise ConflictError(
+            "มีการแก้ไขสิทธิ์ของผู้ใช้นี้หลังจากที่คุณเปิดแบบฟอร์ม ระบบจึงไม่บันทึกทับ กรุณาตรวจสิ่งที่คุณกรอกไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
+        )
     _keep_a_coordinator(membership=membership, new_role=role)
     membership.role = role
     membership.position = position
+    membership.version = stored.version + 1  # the row is locked above
     membership.save()
     member_set_divisions(membership=membership, role=role, divisions=divisions)
     if email is not None:

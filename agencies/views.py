@@ -88,6 +88,7 @@ def member_edit(request, access: Access, pk: int | None = None):
                     divisions=data["divisions"],
                     email=None if email_locked else data["email"],
                     actor=request.user,
+                    expected_version=data["version"],
                 )
             else:
                 services.member_create(
