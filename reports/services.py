@@ -15,6 +15,7 @@ from django.utils import timezone
 from agencies.access import Access
 from agencies.models import Role
 from agencies.selectors import members_with_roles
+from agencies.selectors_accounts import approval_refusal
 from notifications.services import outbox_enqueue
 
 from .models import COMMENT_MAX, PublishedVersion, RenderJob, Report, ReportEvent, ReportSection, State
@@ -231,6 +232,9 @@ def report_submit(*, access: Access, report: Report, user=None) -> Report:
 @transaction.atomic
 def report_approve(*, access: Access, report: Report, user) -> Report:
     access.require_approve()
+    refusal = approval_refusal(membership=access.membership)
+    if refusal:  # e.g. an executive account a coordinator set up, not yet confirmed
+        raise ServiceError(refusal)
     if report.state != State.SUBMITTED:
         raise ServiceError("อนุมัติได้เฉพาะรายงานที่เสนอผู้บริหารแล้ว")
     report.state = State.APPROVED
