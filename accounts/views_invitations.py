@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from agencies.access import Access, with_access
 from agencies.services import ServiceError
@@ -68,6 +69,6 @@ def invitation_accept(request, token: str):
     context = {
         "invitation": invitation,
         "form": form,
-        "login_url": f"{reverse('login')}?next={request.path}",
+        "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
     }
     return render(request, "accounts/invitation_accept.html", context)

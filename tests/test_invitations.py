@@ -122,3 +122,36 @@ def test_only_the_coordinator_invites_and_the_new_member_page_names_no_existing_
     assert not Invitation.objects.exists()
     page = login("ksk-coord").get(reverse("agencies:member_create", kwargs={"code": KSK})).content.decode()
     assert "ผู้ใช้เดิม" not in page and "เชิญผู้ใช้" in page
+
+
+SIMILAR = "รหัสผ่านคล้ายกับชื่อผู้ใช้มากเกินไป"
+
+
+@pytest.mark.django_db
+def test_every_password_form_checks_the_user_name_in_thai():
+    """The low finding “the password check ignores the username and speaks English”: each way a
+    password is set compares it with the account's own user name and answers in Thai."""
+    coord = login("ksk-coord")
+    # A coordinator's new account (the name gets the agency's prefix, and is still compared).
+    r = coord.post(
+        f"/a/{KSK}/members/new/",
+        {"username": "somchai", "first_name": "ก", "password": "somchai-2568", "role": "viewer"},
+    )
+    assert SIMILAR in r.content.decode()
+    # A coordinator's temporary password.
+    viewer = Membership.objects.get(agency__code=KSK, user__username="ksk-viewer")
+    url = reverse("agencies:member_password", kwargs={"code": KSK, "pk": viewer.pk})
+    assert SIMILAR in coord.post(url, {"password1": "ksk-viewer-25", "password2": "ksk-viewer-25"}).content.decode()
+    # The user's own change.
+    r = login("ksk-staff1").post(
+        reverse("password_change"),
+        {"old_password": "ita-demo-2568", "new_password1": "ksk-staff1-pw", "new_password2": "ksk-staff1-pw"},
+    )
+    assert SIMILAR in r.content.decode()
+    # A new account from an invitation (its user name is the invited address).
+    invite(coord, "wichai@example.org")
+    r = Client().post(
+        link_for("wichai@example.org"), {"first_name": "ว", "password1": "wichai-2568", "password2": "wichai-2568"}
+    )
+    assert SIMILAR in r.content.decode()
+    assert not get_user_model().objects.filter(username__in=["wichai@example.org", f"{KSK}.somchai"]).exists()
