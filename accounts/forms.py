@@ -96,7 +96,7 @@ class InvitationForm(forms.Form):
     """Only validates; accounts.services_invitations.invitation_send writes and sends."""
 
     email = forms.EmailField(label="อีเมลของผู้ที่จะเชิญ", max_length=254)
-    role = forms.ChoiceField(label="บทบาท", choices=Role.choices)
+    role = forms.ChoiceField(label="บทบาท", choices=Role.choices, initial=Role.VIEWER)
     position = forms.CharField(label="ตำแหน่ง", max_length=200, required=False)
     divisions = forms.ModelMultipleChoiceField(
         label="กอง/สำนัก",
