@@ -168,7 +168,7 @@ def member_update(
         raise ConflictError(
             "มีการแก้ไขสิทธิ์ของผู้ใช้นี้หลังจากที่คุณเปิดแบบฟอร์ม ระบบจึงไม่บันทึกทับ กรุณาตรวจสิ่งที่คุณกรอกไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
         )
-    _keep_a_coordinator(membership=membership, new_role=role)
+    _keep_a_coordinator(membership=stored, new_role=role)
     # From the locked row: a coordinator who makes someone an executive needs an administrator too.
     membership.needs_confirmation = stored.needs_confirmation or (
         role == Role.EXECUTIVE and stored.role != Role.EXECUTIVE
