@@ -56,6 +56,8 @@ def test_the_coordinator_learns_nothing_and_attaches_nobody():
     events = AccountEvent.objects.filter(agency__code=KSK, action=AccountEvent.Action.INVITED)
     assert {e.username for e in events} == {"pkr-exec@example.org", "nobody-here@example.org"}
     assert all(e.actor.username == "ksk-coord" for e in events)
+    audit = coord.get(f"/a/{KSK}/audit/?type=account").content.decode()
+    assert "ส่งคำเชิญเข้าร่วมหน่วยงาน" in audit and "nobody-here@example.org" in audit
 
 
 @pytest.mark.django_db
