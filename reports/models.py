@@ -72,6 +72,8 @@ class Report(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the executive approved (selectors.approval_hash): publishing needs the same content.
+    approved_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -95,6 +97,7 @@ class ReportEvent(models.Model):
         SENT_BACK = "sent_back", "ส่งกลับเพื่อแก้ไข"
         APPROVED = "approved", "อนุมัติ"
         PUBLISHED = "published", "เผยแพร่"
+        APPROVAL_VOIDED = "approval_voided", "แก้ไขหลังอนุมัติ ต้องขออนุมัติใหม่"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("การดำเนินการ", max_length=20, choices=Action.choices)

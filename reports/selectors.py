@@ -381,6 +381,12 @@ def context_hash(context: dict) -> str:
     return digest.hexdigest()
 
 
+def approval_hash(context: dict) -> str:
+    """What an executive approves: the report's data, words, sections and layout as rendered
+    (not the renderer's version, so that an upgrade does not void an approval)."""
+    return hashlib.sha256(context_json(context).encode()).hexdigest()
+
+
 def report_get_or_default(*, agency: Agency, year: FiscalYear, kind: str) -> Report:
     """The agency's saved layout for this report, or an unsaved default."""
     report = Report.objects.filter(agency=agency, year=year, kind=kind).select_related("agency", "year").first()

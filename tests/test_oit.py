@@ -28,7 +28,7 @@ from oit import linkcheck
 from oit.models import LinkCheck, OitEvidence, OitItem, OitSnapshot, Source
 from reports import services as report_services
 from reports.models import Report, State
-from reports.selectors import report_get_or_default
+from reports.selectors import approval_hash, report_context, report_get_or_default
 
 from .conftest import login
 
@@ -48,7 +48,10 @@ def publish(kind: str, be_year: int):
         agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=be_year), kind=kind
     )
     report.save()
-    Report.objects.filter(pk=report.pk).update(state=State.APPROVED)
+    # Approved on its current content (the approval is bound to it).
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
     report.refresh_from_db()
     return report_services.report_publish_render_and_store(report=report, user=None, render=lambda *a, **k: STUB_PDF)
 

@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from PIL import Image
 
+from accounts.models import Invitation
+from accounts.services_invitations import invitation_token
 from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
 from measures import photo_stash
@@ -256,6 +258,23 @@ def set_report_state(state):
     return setup
 
 
+def set_report_approved(w):
+    """Approved on its current content (reports.selectors.approval_hash), so that it may be published."""
+    from reports.selectors import approval_hash, report_context
+
+    report = Report.objects.get(pk=w.report.pk)
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
+
+
+def matrix_invitation() -> Invitation:
+    invitation, _ = Invitation.objects.get_or_create(
+        agency=Agency.objects.get(code=A), email="matrix-invited@example.org", defaults={"role": "viewer"}
+    )
+    return invitation
+
+
 def report_state(w):
     return Report.objects.get(pk=w.report.pk).state
 
@@ -304,7 +323,7 @@ CASES = [
             "password": "a-Long-pass-2567",
             "role": "viewer",
         },
-        effect=lambda w: Membership.objects.filter(user__username="matrix-user").exists(),
+        effect=lambda w: Membership.objects.filter(user__username=f"{A}.matrix-user").exists(),
         writers=COORDINATOR,
     ),
     Case(
@@ -372,6 +391,33 @@ CASES = [
         data=lambda w: {"new_password1": "a-Long-pass-2567", "new_password2": "a-Long-pass-2567"},
     ),
     Case("password_reset_complete", get=PUBLIC, post=policy(405)),
+    # accounts: invitations (the coordinator names an e-mail address; the link is the capability)
+    Case(
+        "invitations:new",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        data=lambda w: {"email": "matrix@example.org", "role": "viewer"},
+        effect=lambda w: Invitation.objects.filter(email="matrix@example.org").count(),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "invitations:accept",
+        get=PUBLIC,
+        post=PUBLIC,  # a refusal (already a member, an empty form) is a page, not an error
+        kwargs=lambda w: {"token": invitation_token(matrix_invitation())},
+        effect=lambda w: Membership.objects.filter(agency__code=A).count(),
+        # Anyone signed in who holds the link joins (members of A already are: refused).
+        writers=frozenset({"oversight", "other_coordinator"}),
+    ),
+    Case(
+        "invitations:accept",
+        id="invitations:accept forged",
+        get=policy(404),
+        post=policy(404),
+        kwargs=lambda w: {"token": "1:forged:token"},
+        effect=lambda w: Membership.objects.filter(agency__code=A).count(),
+    ),
     # notifications: the agency's outbox and LINE account, coordinators only
     Case("notifications:outbox", get=MANAGE, post=MANAGE, kwargs=code),
     Case(
@@ -606,7 +652,7 @@ CASES = [
         get=POST_ONLY,
         post=PUBLISH,
         kwargs=lambda w: {**report_kw(w), "action": "publish"},
-        setup=set_report_state(State.APPROVED),
+        setup=set_report_approved,
         # Publishing queues the archival rendering for a worker, which stores the new version.
         effect=lambda w: (
             PublishedVersion.objects.filter(report=w.report).count(),
@@ -772,6 +818,7 @@ PUBLIC_VIEWS = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitations:accept",
     "reports:public",
     "reports:embed",
     "reports:public_pdf",

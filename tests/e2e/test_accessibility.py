@@ -84,6 +84,7 @@ def test_every_page_passes_axe(people, monkeypatch):
             "/password-reset/sent/",
             "/password-reset/MQ/not-a-token/",  # the link is spent or wrong: in Thai
             "/password-reset/done/",
+            "/invitation/1:forged:token/",  # a wrong or spent invitation link: in Thai
         ],
         "ksk-staff1": [
             f"{a}/",
@@ -103,6 +104,7 @@ def test_every_page_passes_axe(people, monkeypatch):
             f"{a}/divisions/",
             f"{a}/members/",
             f"{a}/members/new/",
+            f"{a}/members/invite/",
             f"{a}/members/{viewer.pk}/",
             f"{a}/members/{viewer.pk}/password/",
             f"{a}/outbox/",
@@ -161,6 +163,8 @@ def test_every_page_passes_axe(people, monkeypatch):
                 # The framed list answers unknown and unpublished agencies alike (no probing), and
                 # stays a tidy Thai box inside the agency's own website.
                 assert "ยังไม่มีรายงานที่เผยแพร่" in person.page.content()
+            elif response.status == 404 and "/invitation/" in url:
+                assert "ลิงก์คำเชิญนี้ใช้ไม่ได้" in person.page.content()
             elif response.status == 404:
                 assert "ไม่พบหน้าที่ต้องการ" in person.page.content()
             violations = person.axe()
