@@ -231,3 +231,44 @@ def test_the_page_works_without_javascript_for_each_form():
     response = client.post(url(TKE, 2565, "analysis"), {"op": "down", "section": 10**9, "back": "//evil.example"})
     assert response["Location"].endswith("/sections/")
     assert "ไม่พบส่วนนี้" in client.get(url(TKE, 2565, "analysis")).content.decode()
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_pdf_and_the_word_copy_follow_the_sections_order_titles_and_removals():
+    report, access = annual(), coordinator(PKR)
+    assert report_context(report=report)["labels"]["measures_heading"] == ""  # seed 003 prints none
+    foreword = section_services.report_section_add(
+        access=access, report=report, kind="foreword", title="คำนำของหน่วยงาน"
+    )
+    closing = section_services.report_section_add(access=access, report=report, kind="text", title="บทสรุปท้ายเล่ม")
+    section_services.report_section_update(
+        access=access,
+        report=report,
+        section_id=closing.pk,
+        title="บทสรุปท้ายเล่ม",
+        body="ข้อความสรุปของหน่วยงาน",
+        expected_version=1,
+    )
+    while report.sections.filter(anchor="").order_by("order").first() != foreword:
+        section_services.report_section_move(access=access, report=report, section_id=foreword.pk, step=-1)
+    measures = report.sections.get(kind="measures")
+    section_services.report_section_update(
+        access=access, report=report, section_id=measures.pk, title="สรุปผลการดำเนินงานตามมาตรการ", expected_version=1
+    )
+    ctx = report_context(report=Report.objects.get(pk=report.pk))  # the services save their own copy
+    for text in (_flat(pdf_text(ctx)), _flat(docx_text(ctx))):
+        assert text.index("คำนำของหน่วยงาน") < text.index("สรุปผลการดำเนินงานตามมาตรการ") < text.index("บทสรุปท้ายเล่ม")
+        assert "ข้อความสรุปของหน่วยงาน" in text
+
+    section_services.report_section_remove(access=access, report=report, section_id=closing.pk)
+    section_services.report_section_remove(access=access, report=report, section_id=measures.pk)
+    ctx = report_context(report=Report.objects.get(pk=report.pk))
+    for text in (_flat(pdf_text(ctx)), _flat(docx_text(ctx))):
+        assert "คำนำของหน่วยงาน" in text
+        assert "บทสรุปท้ายเล่ม" not in text and "ข้อความสรุปของหน่วยงาน" not in text
+        assert "สรุปผลการดำเนินงานตามมาตรการ" not in text
