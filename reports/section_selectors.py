@@ -52,6 +52,7 @@ def _items(report: Report) -> list[dict]:
         }
         if label:
             item["title"], item["placeholder"] = (report.labels or {}).get(label, ""), defaults[label]
+            item["hidden"] = (report.labels or {}).get(label) == ""
         elif kind in (SectionKind.COVER, SectionKind.TITLE):
             item["title"], item["placeholder"] = report.title, "ชื่อรายงานตามค่าเริ่มต้น"
         elif kind in (SectionKind.TOC, SectionKind.FOREWORD):

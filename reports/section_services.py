@@ -152,9 +152,12 @@ def report_section_update(
             raise ServiceError(f"ข้อความยาวเกิน {TEXT_MAX:,} ตัวอักษร")
         section.title, section.body = title, rich_text_from_input(body)
     elif label := heading_label(report.kind, section.kind):
-        labels = {k: v for k, v in (report.labels or {}).items() if k != label}
-        report.labels = {**labels, label: title} if title else labels
-        report.save(update_fields=["labels"])
+        # An empty title brings back the default wording, but leaves a heading the agency hid hidden
+        # (the labels editor shows it again).
+        if title or (report.labels or {}).get(label) != "":
+            labels = {k: v for k, v in (report.labels or {}).items() if k != label}
+            report.labels = {**labels, label: title} if title else labels
+            report.save(update_fields=["labels"])
     elif section.kind in (SectionKind.COVER, SectionKind.TITLE):
         report.title = title
         report.save(update_fields=["title"])

@@ -272,3 +272,17 @@ def test_the_pdf_and_the_word_copy_follow_the_sections_order_titles_and_removals
         assert "คำนำของหน่วยงาน" in text
         assert "บทสรุปท้ายเล่ม" not in text and "ข้อความสรุปของหน่วยงาน" not in text
         assert "สรุปผลการดำเนินงานตามมาตรการ" not in text
+
+
+@pytest.mark.django_db
+def test_saving_a_section_with_an_empty_title_leaves_a_hidden_heading_hidden():
+    report, access = annual(), coordinator(PKR)
+    assert report.labels.get("measures_heading") == ""  # seed 003 prints no heading over its table
+    section_services.report_section_add(access=access, report=report, kind="text")  # stores the sequence
+    measures = report.sections.get(kind="measures")
+    section_services.report_section_update(
+        access=access, report=report, section_id=measures.pk, title="", expected_version=1
+    )
+    assert Report.objects.get(pk=report.pk).labels["measures_heading"] == ""
+    page = login("pkr-coord").get(url(PKR, 2567, "annual")).content.decode()
+    assert "หัวข้อนี้ตั้งไว้ไม่พิมพ์" in page
