@@ -2,7 +2,7 @@
 
 from measures.models import Round
 
-from .layout import LABELS, merged_labels
+from .layout import LABELS, merged_labels, merged_layout
 from .models import Kind, Report, SectionKind
 from .narrative import analysis_places, generated_texts, printed_when_unsaved
 from .sections import REPEATABLE, addable_kinds, editable_text, heading_label
@@ -106,6 +106,24 @@ def _labels(report: Report) -> list[dict]:
     ]
 
 
+LAYOUT_NAMES = {
+    "title_block": "พิมพ์ชื่อรายงานและชื่อหน่วยงานเหนือตารางแรก",
+    "period_line": "พิมพ์บรรทัดรอบการรายงาน (เช่น รอบ 12 เดือน และช่วงวันที่) ใต้ชื่อรายงาน",
+    "score_summary": "พิมพ์ประโยคสรุปคะแนนใต้ตารางเปรียบเทียบคะแนน",
+    "regroup": "รวมมาตรการเข้ากลุ่ม (ไม่เลือก: คงลำดับของหน่วยงาน พิมพ์ชื่อกลุ่มเมื่อกลุ่มเปลี่ยน)",
+    "dense_tables": "ตารางใช้ตัวอักษร 14 พอยต์ (ปกติ 16 พอยต์)",
+    "count_cover": "นับหน้าปกเป็นหน้า 1",
+}
+
+
+def _layout(report: Report) -> dict:
+    layout = merged_layout(report.layout)
+    return {
+        "switches": [{"key": k, "name": name, "on": bool(layout[k])} for k, name in LAYOUT_NAMES.items()],
+        "photos": layout["photos"],
+    }
+
+
 def report_authoring(*, report: Report) -> dict:
     """Everything the authoring page shows of a report (saved or not yet)."""
     return {
@@ -113,4 +131,5 @@ def report_authoring(*, report: Report) -> dict:
         "addable": addable_kinds(report.kind),
         "paragraphs": _paragraphs(report) if report.kind == Kind.ANALYSIS else [],
         "labels": _labels(report),
+        "layout": _layout(report),
     }

@@ -12,7 +12,7 @@ from django.db.models import F
 
 from agencies.access import Access
 
-from .layout import LABELS
+from .layout import LABELS, LAYOUT_DEFAULTS
 from .models import Report, ReportSection, SectionKind, State
 from .narrative import ANCHOR_RE
 from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label, rich_text_from_input
@@ -226,5 +226,31 @@ def report_labels_save(*, access: Access, report: Report, labels: dict[str, str 
     if saved != (report.labels or {}):
         report.labels = saved
         report.save(update_fields=["labels"])
+        _back_to_draft(report)
+    return report
+
+
+# The page options the authoring page sets (column widths have no form yet).
+LAYOUT_OPTIONS = [k for k in LAYOUT_DEFAULTS if k != "column_widths"]
+PHOTO_PLACES = ("appendix", "beside")
+
+
+@transaction.atomic
+def report_layout_options_save(*, access: Access, report: Report, options: dict) -> Report:
+    """The report's page options (reports/layout.py LAYOUT_DEFAULTS): switches and where photos go."""
+    report = _locked(access=access, report=report)
+    layout = dict(report.layout or {})
+    for key, value in options.items():
+        if key not in LAYOUT_OPTIONS:
+            raise ServiceError("ไม่พบตัวเลือกนี้ในรูปแบบรายงาน")
+        if key == "photos":
+            if value not in PHOTO_PLACES:
+                raise ServiceError("กรุณาเลือกตำแหน่งของภาพประกอบ")
+        elif not isinstance(value, bool):
+            raise ServiceError("ไม่พบตัวเลือกนี้ในรูปแบบรายงาน")
+        layout[key] = value
+    if layout != (report.layout or {}):
+        report.layout = layout
+        report.save(update_fields=["layout"])
         _back_to_draft(report)
     return report

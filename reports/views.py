@@ -142,6 +142,11 @@ def _authoring_write(access: Access, report: Report, post) -> str:
         }
         section_services.report_labels_save(access=access, report=report, labels=labels)
         return "บันทึกถ้อยคำหัวข้อและหัวตารางแล้ว"
+    if op == "layout":
+        options = {key: bool(post.get(key)) for key in section_services.LAYOUT_OPTIONS if key != "photos"}
+        options["photos"] = post.get("photos", "")
+        section_services.report_layout_options_save(access=access, report=report, options=options)
+        return "บันทึกตัวเลือกการจัดหน้าแล้ว"
     raise services.ServiceError("ไม่พบคำสั่ง")
 
 

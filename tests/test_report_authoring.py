@@ -286,3 +286,18 @@ def test_saving_a_section_with_an_empty_title_leaves_a_hidden_heading_hidden():
     assert Report.objects.get(pk=report.pk).labels["measures_heading"] == ""
     page = login("pkr-coord").get(url(PKR, 2567, "annual")).content.decode()
     assert "หัวข้อนี้ตั้งไว้ไม่พิมพ์" in page
+
+
+@pytest.mark.django_db
+def test_page_options_are_saved_from_the_page_and_bad_values_change_nothing():
+    report = annual()
+    client = login("pkr-coord")
+    before = Report.objects.get(pk=report.pk).layout
+    response = client.post(url(PKR, 2567, "annual"), {"op": "layout", "photos": "ที่อื่น", "regroup": "1"}, follow=True)
+    assert "กรุณาเลือกตำแหน่งของภาพประกอบ" in response.content.decode()
+    assert Report.objects.get(pk=report.pk).layout == before
+    client.post(url(PKR, 2567, "annual"), {"op": "layout", "photos": "beside", "title_block": "1"})
+    layout = Report.objects.get(pk=report.pk).layout
+    assert layout["photos"] == "beside" and layout["title_block"] and not layout["regroup"]
+    ctx = report_context(report=Report.objects.get(pk=report.pk))
+    assert ctx["report"]["layout"]["photos"] == "beside" and not ctx["photo_pages"]
