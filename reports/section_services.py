@@ -13,11 +13,11 @@ from django.db.models import F
 from agencies.access import Access
 
 from .layout import LABELS, LAYOUT_DEFAULTS
-from .models import Report, ReportSection, SectionKind, State
+from .models import Report, ReportSection, SectionKind
 from .narrative import ANCHOR_RE
 from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label, rich_text_from_input
 from .sections import sequence as section_sequence
-from .services import ServiceError
+from .services import ServiceError, report_back_to_draft
 
 
 class SectionConflictError(ServiceError):
@@ -35,14 +35,6 @@ def _locked(*, access: Access, report: Report) -> Report:
     if not report.pk:
         report.save()
     return Report.objects.select_for_update().get(pk=report.pk)
-
-
-def _back_to_draft(report: Report) -> None:
-    """What was approved or published has changed: it must be proposed and approved again."""
-    if report.state != State.DRAFT:
-        report.state = State.DRAFT
-        report.approved_at, report.approved_by = None, None
-        report.save(update_fields=["state", "approved_at", "approved_by"])
 
 
 def _ordered(report: Report) -> list[ReportSection]:
@@ -85,7 +77,7 @@ def report_section_add(*, access: Access, report: Report, kind: str, title: str 
     section = ReportSection.objects.create(
         report=report, kind=kind, title=title if kind in REPEATABLE else "", order=len(rows) + 1
     )
-    _back_to_draft(report)
+    report_back_to_draft(report)
     return section
 
 
@@ -97,10 +89,11 @@ def report_section_remove(
     rows = _ordered(report)
     index = _find(rows, section_id=section_id, position=position, kind=kind)
     rows.pop(index).delete()
-    if not rows:
-        raise ServiceError("รายงานต้องมีอย่างน้อยหนึ่งส่วน")
+    if not any(r.kind not in (SectionKind.TEXT, SectionKind.FOREWORD) for r in rows):
+        # A sequence of texts alone prints the default blocks after them (reports/sections.py).
+        raise ServiceError("รายงานต้องมีอย่างน้อยหนึ่งส่วนที่ไม่ใช่ข้อความหรือคำนำ เช่น ตารางมาตรการ")
     _ordered(report)  # renumber
-    _back_to_draft(report)
+    report_back_to_draft(report)
 
 
 @transaction.atomic
@@ -119,7 +112,7 @@ def report_section_move(
     rows[index].order, rows[other].order = rows[other].order, rows[index].order
     for row in (rows[index], rows[other]):
         row.save(update_fields=["order"])
-    _back_to_draft(report)
+    report_back_to_draft(report)
 
 
 @transaction.atomic
@@ -164,7 +157,7 @@ def report_section_update(
     section.version = F("version") + 1
     section.save(update_fields=["title", "body", "version"])
     section.refresh_from_db()
-    _back_to_draft(report)
+    report_back_to_draft(report)
     return section
 
 
@@ -195,7 +188,7 @@ def report_text_save(
         section.body, section.version = html, F("version") + 1
         section.save(update_fields=["body", "version"])
         section.refresh_from_db()
-    _back_to_draft(report)
+    report_back_to_draft(report)
     return section
 
 
@@ -205,7 +198,7 @@ def report_text_restore(*, access: Access, report: Report, anchor: str) -> None:
     report = _locked(access=access, report=report)
     deleted, _ = report.sections.filter(anchor=anchor).delete()
     if deleted:
-        _back_to_draft(report)
+        report_back_to_draft(report)
 
 
 @transaction.atomic
@@ -226,7 +219,7 @@ def report_labels_save(*, access: Access, report: Report, labels: dict[str, str 
     if saved != (report.labels or {}):
         report.labels = saved
         report.save(update_fields=["labels"])
-        _back_to_draft(report)
+        report_back_to_draft(report)
     return report
 
 
@@ -252,5 +245,5 @@ def report_layout_options_save(*, access: Access, report: Report, options: dict)
     if layout != (report.layout or {}):
         report.layout = layout
         report.save(update_fields=["layout"])
-        _back_to_draft(report)
+        report_back_to_draft(report)
     return report

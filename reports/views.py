@@ -24,6 +24,7 @@ from .layout import LABELS
 from .models import Kind, PublishedVersion, RenderJob, Report, ReportEvent, State
 
 WORKER_NOTICE_AFTER = timedelta(seconds=60)
+BACK_TO_DRAFT = "รายงานกลับเป็นฉบับร่างแล้ว ต้องเสนอผู้บริหารเพื่ออนุมัติอีกครั้ง"
 
 
 def _report(access: Access, be_year: int, kind: str) -> Report:
@@ -67,8 +68,11 @@ def report_detail(request, access: Access, be_year: int, kind: str):
     if request.method == "POST":
         access.require_manage()
         if form.is_valid():
-            services.report_layout_save(access=access, report=form.save(commit=False))
+            was = report.state
+            services.report_layout_save(access=access, report=form.save(commit=False), changed=form.has_changed())
             messages.success(request, "บันทึกรูปแบบรายงานเรียบร้อยแล้ว")
+            if report.state != was:
+                messages.warning(request, BACK_TO_DRAFT)
             return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
     versions = report.versions.all() if report.pk else []
     events = list(report.events.select_related("user")[:20]) if report.pk else []
@@ -179,8 +183,8 @@ def report_authoring(request, access: Access, be_year: int, kind: str):
             status = 409 if isinstance(exc, section_services.SectionConflictError) else 400
         else:
             messages.success(request, message)
-            if was != State.DRAFT:
-                messages.warning(request, "รายงานกลับเป็นฉบับร่างแล้ว ต้องเสนอผู้บริหารเพื่ออนุมัติอีกครั้ง")
+            if was != State.DRAFT and Report.objects.filter(pk=report.pk, state=State.DRAFT).exists():
+                messages.warning(request, BACK_TO_DRAFT)
             url = reverse("reports:authoring", kwargs={"code": access.agency.code, "be_year": be_year, "kind": kind})
             back = request.POST.get("back", "")
             return redirect(url + (back if BACK.fullmatch(back) else ""))

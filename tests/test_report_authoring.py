@@ -301,3 +301,33 @@ def test_page_options_are_saved_from_the_page_and_bad_values_change_nothing():
     assert layout["photos"] == "beside" and layout["title_block"] and not layout["regroup"]
     ctx = report_context(report=Report.objects.get(pk=report.pk))
     assert ctx["report"]["layout"]["photos"] == "beside" and not ctx["photo_pages"]
+
+
+@pytest.mark.django_db
+def test_the_last_block_that_is_not_a_text_cannot_be_removed():
+    report, access = annual(), coordinator(PKR)
+    section_services.report_section_add(access=access, report=report, kind="foreword", title="คำนำ")
+    blocks = [s for s in report.sections.filter(anchor="") if s.kind != "foreword"]
+    for s in blocks[:-1]:
+        section_services.report_section_remove(access=access, report=report, section_id=s.pk)
+    with pytest.raises(section_services.ServiceError, match="อย่างน้อยหนึ่งส่วนที่ไม่ใช่ข้อความ"):
+        section_services.report_section_remove(access=access, report=report, section_id=blocks[-1].pk)
+    assert kinds(report) == [blocks[-1].kind, "foreword"]
+
+
+@pytest.mark.django_db
+def test_the_layout_form_sends_an_approved_report_back_to_draft_when_it_changes():
+    report = annual()
+    Report.objects.filter(pk=report.pk).update(state=State.APPROVED)
+    client = login("pkr-coord")
+    detail = reverse("reports:detail", kwargs={"code": PKR, "be_year": 2567, "kind": "annual"})
+    data = {
+        "title": "ชื่อใหม่ของรายงาน",
+        "grouping": report.grouping,
+        "columns": report.columns,
+        "strength_threshold": "80",
+        "improve_threshold": "85",
+    }
+    page = client.post(detail, data, follow=True).content.decode()
+    assert Report.objects.get(pk=report.pk).state == State.DRAFT
+    assert "ต้องเสนอผู้บริหารเพื่ออนุมัติอีกครั้ง" in page
