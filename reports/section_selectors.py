@@ -83,6 +83,7 @@ def _paragraphs(report: Report) -> list[dict]:
                 "saved": row is not None,
                 "version": row.version if row else 0,
                 "generated": bool(generated.get(anchor)),
+                "generated_text": editable_text(generated.get(anchor, "")) if row else "",
                 "printed_when_unsaved": printed_when_unsaved(anchor) and bool(generated.get(anchor)),
             }
         )

@@ -179,6 +179,8 @@ def test_analysis_paragraphs_are_prefilled_from_the_numbers_edited_and_restored(
     section_services.report_text_save(
         access=access, report=report, anchor="tool:EIT", body=eit["text"], expected_version=0
     )
+    saved = {p["anchor"]: p for p in report_authoring(report=report)["paragraphs"]}["indicator:7"]
+    assert saved["saved"] and saved["generated_text"] == places["indicator:7"]["text"]  # shown to compare
     ctx = report_context(report=report)
     html = rendering.render_html(ctx)
     word = docx_text(ctx)
