@@ -209,6 +209,7 @@ def _analysis(w: _Writer, ctx: dict) -> None:
         ]
         rows += [[t["code"], f"{q['code']} {q['text']}", f"{q['score']:.2f}", q["remedy"]] for q in t["questions"]]
         w.heading(f"แบบวัด {t['code']}: {t['name']}", 3)
+        w.html(t.get("text", ""))
         w.table(["เครื่องมือการประเมิน", "ประเด็นที่ต้องพัฒนา", "คะแนน", "แนวทางการแก้ไข"], rows)
 
 

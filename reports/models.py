@@ -245,6 +245,8 @@ class ReportSection(models.Model):
     title = models.CharField("หัวข้อ", max_length=500, blank=True)
     body = models.TextField("ข้อความ", blank=True)
     anchor = models.CharField("ตำแหน่งในรายงานการวิเคราะห์", max_length=40, blank=True)
+    # Bumped on every edit: a form opened on an older version is refused, not saved over a colleague's text.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "ส่วนของรายงาน"

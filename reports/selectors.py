@@ -21,6 +21,7 @@ from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
 from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
+from .narrative import generated_texts
 from .sections import sequence as section_sequence
 
 
@@ -355,9 +356,20 @@ def report_context(*, report: Report) -> dict:
             improve=report.improve_threshold,
             history=table,
         )
-        for row in ctx["analysis"].get("indicators", []):
-            row["text"] = ctx["texts"].get(f"indicator:{row['number']}", {}).get("html", "")
+        _analysis_texts(ctx["analysis"], ctx["texts"])
     return ctx
+
+
+def _analysis_texts(analysis: dict, texts: dict) -> None:
+    """Each paragraph of the analysis: the agency's saved text, else (where one is printed) the generated one."""
+    generated = generated_texts(analysis)
+    for row in analysis.get("indicators", []):
+        anchor = f"indicator:{row['number']}"
+        row["text"] = texts.get(anchor, {}).get("html", "") or generated.get(anchor, "")
+    if "urgent" not in texts and "urgent" in generated:
+        texts["urgent"] = {"kind": "text", "title": "", "html": generated["urgent"], "anchor": "urgent"}
+    for group in analysis.get("by_tool", []):
+        group["text"] = texts.get(f"tool:{group['code']}", {}).get("html", "")
 
 
 def _jsonable(value):

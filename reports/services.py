@@ -158,10 +158,22 @@ def report_publish_request(*, access: Access, report: Report, user) -> RenderJob
     return render_job_request(report=report, purpose=RenderJob.Purpose.PUBLISH, user=user)
 
 
-def report_layout_save(*, access: Access, report: Report) -> Report:
+def report_back_to_draft(report: Report, *, save: bool = True) -> None:
+    """What was proposed, approved or published has changed: it must be proposed and approved again
+    (published versions stay as they are)."""
+    if report.state != State.DRAFT:
+        report.state = State.DRAFT
+        report.approved_at, report.approved_by = None, None
+        if save:
+            report.save(update_fields=["state", "approved_at", "approved_by"])
+
+
+def report_layout_save(*, access: Access, report: Report, changed: bool = True) -> Report:
     access.require_manage()
     if report.agency_id != access.agency.id:
         raise ServiceError("รายงานไม่ได้อยู่ในหน่วยงานของคุณ")
+    if changed:
+        report_back_to_draft(report, save=False)
     report.save()
     return report
 

@@ -122,6 +122,8 @@ def test_every_page_passes_axe(people, monkeypatch):
             f"{a}/profile/",
             f"{a}/scores/2567/edit/",
             f"{a}/reports/2567/annual/",
+            f"{a}/reports/2567/annual/sections/",
+            f"{a}/reports/2567/analysis/sections/",
             f"{a}/workbook/",
             f"{a}/audit/",
             f"{a}/oit/2566/",

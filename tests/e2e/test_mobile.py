@@ -83,6 +83,8 @@ def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
             f"{a}/measures/copy-year/",
             f"{a}/scores/2567/edit/",
             f"{a}/reports/2567/annual/",
+            f"{a}/reports/2567/annual/sections/",
+            f"{a}/reports/2567/analysis/sections/",
             f"{a}/workbook/",
             f"{a}/audit/",
             "/a/pak-kran/",  # 404, in Thai
