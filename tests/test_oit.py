@@ -48,6 +48,7 @@ def publish(kind: str, be_year: int):
         agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=be_year), kind=kind
     )
     report.save()
+    report.refresh_from_db()  # the hash is of the report as stored, as the approve service reads it
     # Approved on its current content (the approval is bound to it).
     Report.objects.filter(pk=report.pk).update(
         state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
