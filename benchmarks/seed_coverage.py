@@ -12,9 +12,9 @@ How matching works:
 * The seed text (../shared/seeds/*.txt, extracted from the agencies' own PDFs) is split into its cells
   and lines (tabs and line ends), and repaired of what the extraction added or damaged, by generic
   rules only: HTML tags and markdown marks the extractor wrote (`<p>`, `<li>`, `##`, `|`, images)
-  dropped; NFKC; Thai digits as Arabic; ำ rejoined where it was extracted as a space and า, or as
-  ํ + า; Thai tone marks and vowels in one order; all whitespace dropped. Our text gets the same
-  repair.
+  dropped and HTML entities decoded (`&amp;`); NFKC; Thai digits as Arabic; ำ rejoined where it came
+  out as ํ + า, and a space before า read as ำ or า by the dictionary (see _rejoin_am); Thai tone
+  marks and vowels in one order; all whitespace dropped. Our text gets the same repair.
 * A seed cell of SHINGLE characters or fewer counts as found only if it occurs whole in our text;
   in a longer cell each character counts as found when it lies in some SHINGLE-long run that also
   occurs in our text. Nothing else is loosened: no fuzzy matching, no per-line exceptions.
@@ -24,6 +24,7 @@ How matching works:
 """
 
 import argparse
+import html
 import os
 import re
 import subprocess
@@ -31,6 +32,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import word_tokenize
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
 
@@ -49,14 +52,42 @@ DEMO = {
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|[*#|]+|!\[[^\]]*\]\([^)]*\)")
 _SPLIT_AM = re.compile(r"([\u0e01-\u0e2e][\u0e48-\u0e4b]?) \u0e32")
 _DROP = re.compile(r"[\s\u200b\u2060\u00ad]+")
+_WORDS = thai_words()
+
+
+def _reading(text: str) -> tuple[int, int]:
+    """How well text reads: characters newmm segments into dictionary words, then fewer (longer) words."""
+    words = word_tokenize(text, engine="newmm", keep_whitespace=False)
+    return sum(len(w) for w in words if w in _WORDS), -len(words)
+
+
+def _rejoin_am(text: str) -> str:
+    """A space before า is extraction damage; the dictionary says which letter was printed.
+
+    Either ำ lost its nikhahit and came out as a space and า ("ด าเนินการ" → ดำเนินการ), or the
+    producer spread a justified line letter by letter ("ผู้ บ ริ ห า ร" → ผู้บริหาร). No Thai word starts
+    with า, so the space goes either way; between ำ and า we keep the one whose neighbourhood (a
+    dozen letters each side) segments into more dictionary characters, then into fewer words
+    ("กำกับ" over "กา|กับ", "ประชาชน" over "ประ|ชำ|ชน"), ำ when they tie.
+    """
+    out, end = [], 0
+    for m in _SPLIT_AM.finditer(text):
+        out.append(text[end : m.start()])
+        before = _DROP.sub("", "".join(out))[-12:] + m.group(1)
+        after = _DROP.sub("", text[m.end() : m.end() + 24])[:12]
+        am, aa = before + "\u0e33" + after, before + "\u0e32" + after
+        out.append(m.group(1) + ("\u0e32" if _reading(aa) > _reading(am) else "\u0e33"))
+        end = m.end()
+    out.append(text[end:])
+    return "".join(out)
 
 
 def clean(text: str) -> str:
     """Text with extraction damage repaired and whitespace dropped, for comparison."""
     text = unicodedata.normalize("NFKC", text)
-    text = _MARKUP.sub(" ", text)
+    text = html.unescape(_MARKUP.sub(" ", text))  # "Q&amp;A" → Q&A
     text = thai_digit_to_arabic_digit(text)
-    text = _SPLIT_AM.sub("\\1\u0e33", text)  # "ด าเนินการ" → ดำเนินการ (ำ extracted as a space and า)
+    text = _rejoin_am(text)
     text = text.replace("\u0e4d\u0e32", "\u0e33")  # ํ + า → ำ
     text = _DROP.sub("", text)
     text = thai_normalize(text)
