@@ -1,6 +1,9 @@
 """How much of each seed report's text our rendered PDF holds.
 
-    .venv/bin/python benchmarks/seed_coverage.py [--pdf-dir DIR] [--render]
+    .venv/bin/python benchmarks/seed_coverage.py [--pdf-dir DIR] [--render] [--missing]
+
+Prints, per seed, the share found in the PDF and, when the DIR holds it, in the Word copy (DOCX,
+its paragraphs and table cells in document order, read with python-docx).
 
 How matching works:
 
@@ -182,37 +185,66 @@ def _gaps(seg: str, covered: bytearray, context: int = 10) -> list[str]:
     ]
 
 
+def docx_text(path: Path) -> str:
+    """The Word copy's text in document order: paragraphs, and table cells row by row."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document, out = docx.Document(str(path)), []
+    for element in document.element.body.iterchildren():
+        if element.tag.endswith("}p"):
+            out.append(Paragraph(element, document).text)
+        elif element.tag.endswith("}tbl"):
+            for row in Table(element, document).rows:
+                cells = []
+                for cell in row.cells:  # a merged cell is listed once per grid column it spans
+                    if not cells or cell._tc is not cells[-1]._tc:
+                        cells.append(cell)
+                out.extend(cell.text for cell in cells)
+    return "\n".join(out)
+
+
 def render(pdf_dir: Path) -> None:
+    """The five demo reports as PDF and as the Word copy (000.pdf, 000.docx, …)."""
     pdf_dir.mkdir(parents=True, exist_ok=True)
     for prefix, (agency, year, kind) in DEMO.items():
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "render_report", "--agency", agency, "--year", str(year),
-             "--kind", kind, "--output", str(pdf_dir / f"{prefix}.pdf")],
-            check=True, capture_output=True, env=os.environ,
-        )  # fmt: skip
+        for ext in ("pdf", "docx"):
+            subprocess.run(
+                [sys.executable, str(ROOT / "manage.py"), "render_report", "--agency", agency, "--year", str(year),
+                 "--kind", kind, "--output", str(pdf_dir / f"{prefix}.{ext}")],
+                check=True, capture_output=True, env=os.environ,
+            )  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pdf-dir", type=Path, default=Path("/tmp/seed-coverage"), help="000.pdf … 004.pdf")
+    parser.add_argument("--pdf-dir", type=Path, default=Path("/tmp/seed-coverage"), help="000.pdf … 004.docx")
     parser.add_argument("--seeds", type=Path, default=SEEDS)
-    parser.add_argument("--render", action="store_true", help="render the five demo reports first")
-    parser.add_argument("--missing", action="store_true", help="print the seed text not found")
+    parser.add_argument("--render", action="store_true", help="render the five demo reports (PDF and Word) first")
+    parser.add_argument("--missing", action="store_true", help="print the seed text not found in the PDF")
     parser.add_argument("--engine", choices=("mupdf", "pdftotext"), default="mupdf", help="text extraction")
     args = parser.parse_args()
     if args.render:
         render(args.pdf_dir)
-    shares = []
+    shares, word_shares = [], []
     for prefix in DEMO:
-        seed_file = next(args.seeds.glob(f"{prefix}_*.txt"))
+        seed = next(args.seeds.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
         missing: list[str] = []
-        ours = pdf_text(args.pdf_dir / f"{prefix}.pdf", args.engine)
-        share = coverage(seed_file.read_text(encoding="utf-8"), ours, missing)
+        share = coverage(seed, pdf_text(args.pdf_dir / f"{prefix}.pdf", args.engine), missing)
         shares.append(share)
         if args.missing:
             print("\n".join(f"  - {m}" for m in missing))
-        print(f"seed {prefix} ({DEMO[prefix][0]} {DEMO[prefix][1]} {DEMO[prefix][2]}): {share:6.1%}")
-    print(f"mean: {sum(shares) / len(shares):6.1%}")
+        line = f"seed {prefix} ({DEMO[prefix][0]} {DEMO[prefix][1]} {DEMO[prefix][2]}): PDF {share:6.1%}"
+        word = args.pdf_dir / f"{prefix}.docx"
+        if word.exists():
+            word_shares.append(coverage(seed, docx_text(word)))
+            line += f"   Word copy {word_shares[-1]:6.1%}"
+        print(line)
+    mean = f"mean: PDF {sum(shares) / len(shares):6.1%}"
+    if len(word_shares) == len(shares):
+        mean += f"   Word copy {sum(word_shares) / len(word_shares):6.1%}"
+    print(mean)
 
 
 if __name__ == "__main__":
