@@ -288,7 +288,13 @@ def report_context(*, report: Report) -> dict:
     rnd = Round.SIX_MONTH if kind == Kind.SIX_MONTH else Round.ANNUAL
     measures = _measures(agency, measures_year, rnd)
     layout = merged_layout(report.layout)
-    labels = merged_labels(report.labels, round_label=Round(rnd).label, measures_year=measures_year.be_year)
+    labels = merged_labels(
+        report.labels,
+        round_label=Round(rnd).label,
+        measures_year=measures_year.be_year,
+        agency_name=agency.name,
+        agency_place=agency.place,
+    )
     groups, photo_pages = measure_groups(
         measures=measures, grouping=report.grouping, regroup=layout["regroup"], other=labels["other_group"]
     )
@@ -296,6 +302,11 @@ def report_context(*, report: Report) -> dict:
     columns = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
     headers = {c: labels[f"col_{c}"] for c in columns}
     rows = [r for g in groups for r in g["rows"]]
+    if layout["responsible_dashes"]:
+        for r in rows:
+            names = r["cells"]["responsible"].split("\n")
+            if len(names) > 1:
+                r["cells"]["responsible"] = "\n".join(f"- {n}" for n in names)
     widths = column_widths(columns, rows, headers, layout["column_widths"])
     mark_rows_to_keep(rows, widths, font_pt=14 if layout["dense_tables"] else 16)
     ctx = {
