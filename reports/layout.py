@@ -23,6 +23,7 @@ LAYOUT_DEFAULTS = {
     "regroup": True,  # gather measures under their group; False keeps the agency's order
     "photos": "appendix",  # appendix | beside (after each measure's table rows)
     "column_widths": {},  # column key → weight, overriding the computed width
+    "number_rows": True,  # count unnumbered measures 1, 2, … (False: the number cell stays empty)
     "responsible_dashes": False,  # several responsible units listed as "- …" lines (seed 004)
 }
 

@@ -74,6 +74,7 @@ def test_no_regrouping_keeps_the_agency_order_without_invented_groups():
 def test_demo_layouts_follow_their_seeds():
     assert not _demo("nong-bua-ban", 2568, "annual").show_cover  # seed 001: no cover
     ctx = report_context(report=_demo("nong-bua-ban", 2568, "annual"))
+    assert {r["cells"]["number"] for g in ctx["groups"] for r in g["rows"]} == {""}  # its ลำดับที่ cells are empty
     assert ctx["labels"]["title_agency"] == "ขององค์การบริหารส่วนตำบลหนองบัวบาน อำเภอจัตุรัส จังหวัดชัยภูมิ"
     ctx = report_context(report=_demo("ubon-pao", 2566, "six_month"))  # seed 004: its heading, no title block
     assert ctx["labels"]["measures_heading"].startswith("มาตรการส่งเสริมคุณธรรมและความโปร่งใสขององค์การบริหารส่วนจังหวัด")
