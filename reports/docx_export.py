@@ -162,7 +162,8 @@ def _measures(w: _Writer, ctx: dict) -> None:
 
 def _title(w: _Writer, ctx: dict) -> None:
     w.para(ctx["report"]["title"], style="Title", center=True)
-    w.para(f"{ctx['agency']['name']} {ctx['agency']['place']}".strip(), center=True)
+    if ctx["labels"]["title_agency"]:
+        w.para(ctx["labels"]["title_agency"], center=True)
     if ctx["report"]["layout"]["period_line"]:
         w.para(f"{ctx['report']['round_label']} ({ctx['report']['period']})", center=True)
 
