@@ -10,6 +10,7 @@ from .sections import sequence as section_sequence
 from .selectors import analysis_context
 
 LABEL_NAMES = {
+    "title_agency": "บรรทัดชื่อหน่วยงานใต้ชื่อรายงาน",
     "measures_heading": "หัวข้อตารางมาตรการ (รายงานผล)",
     "analysis_measures_heading": "หัวข้อตารางมาตรการ (รายงานการวิเคราะห์)",
     "score_heading": "หัวข้อตารางเปรียบเทียบคะแนน",
@@ -114,6 +115,8 @@ LAYOUT_NAMES = {
     "regroup": "รวมมาตรการเข้ากลุ่ม (ไม่เลือก: คงลำดับของหน่วยงาน พิมพ์ชื่อกลุ่มเมื่อกลุ่มเปลี่ยน)",
     "dense_tables": "ตารางใช้ตัวอักษร 14 พอยต์ (ปกติ 16 พอยต์)",
     "count_cover": "นับหน้าปกเป็นหน้า 1",
+    "number_rows": "ใส่เลขลำดับให้มาตรการที่ไม่มีเลขของหน่วยงาน (ไม่เลือก: ช่องลำดับว่าง)",
+    "responsible_dashes": 'ผู้รับผิดชอบหลายหน่วยพิมพ์เป็นรายการ "- …" ทีละบรรทัด',
 }
 
 

@@ -306,6 +306,14 @@ def test_page_options_are_saved_from_the_page_and_bad_values_change_nothing():
 
 
 @pytest.mark.django_db
+def test_every_page_option_has_a_switch_on_the_page():
+    """The options form posts every switch: an option without one would be reset on each save."""
+    report = annual()
+    shown = {s["key"] for s in report_authoring(report=report)["layout"]["switches"]}
+    assert shown == set(section_services.LAYOUT_OPTIONS) - {"photos"}
+
+
+@pytest.mark.django_db
 def test_the_last_block_that_is_not_a_text_cannot_be_removed():
     report, access = annual(), coordinator(PKR)
     section_services.report_section_add(access=access, report=report, kind="foreword", title="คำนำ")
