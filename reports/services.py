@@ -113,6 +113,33 @@ def render_job_request(*, report: Report, purpose: str, user=None, data_hash: st
     return job
 
 
+def render_preview_request(*, access: Access, report: Report, user, data_hash: str) -> RenderJob:
+    """Queue the draft of the report's current data (a POST, never a page view).
+
+    Anyone who may read the draft may ask for its first render. After a render of the same data
+    failed, only the report's editors (the agency's coordinators) may try again, and only
+    REPORT_RENDER_MAX_RETRIES times: a report that always overruns the render limit must be
+    changed, not retried, so that it does not keep the workers that every agency shares.
+    """
+    failed = RenderJob.objects.filter(
+        agency=report.agency,
+        year=report.year,
+        kind=report.kind,
+        purpose=RenderJob.Purpose.PREVIEW,
+        state=RenderJob.JobState.FAILED,
+        data_hash=data_hash,
+    ).count()
+    if failed:
+        if not access.can_manage:
+            raise ServiceError("สร้างฉบับร่างไม่สำเร็จ เฉพาะผู้ประสานงาน ITA ของหน่วยงานเท่านั้นที่สั่งสร้างใหม่ได้")
+        if failed > settings.REPORT_RENDER_MAX_RETRIES:
+            raise ServiceError(
+                f"สร้างฉบับร่างของข้อมูลชุดนี้ไม่สำเร็จครบ {failed} ครั้งแล้ว จึงไม่สร้างซ้ำอีก "
+                "กรุณาแก้ไขข้อมูลในรายงาน (เช่น ตัดข้อความที่ยาวมากหรือรูปภาพ) แล้วลองใหม่ หรือแจ้งผู้ดูแลระบบ"
+            )
+    return render_job_request(report=report, purpose=RenderJob.Purpose.PREVIEW, user=user, data_hash=data_hash)
+
+
 def report_publish_check(*, access: Access, report: Report) -> None:
     if not (access.can_manage or access.can_approve):
         raise ServiceError("เฉพาะผู้ประสานงาน ITA หรือผู้บริหารเท่านั้นที่เผยแพร่รายงานได้")
