@@ -11,7 +11,7 @@ from ita_portal.cache import agency_cached
 from ita_portal.thai import fiscal_year_bounds, fiscal_year_of
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
-from .services import rating_compute, tool_scores_derive
+from .services import rating_candidates, tool_scores_derive
 
 
 def annual_round_open_until(year: FiscalYear) -> datetime.date:
@@ -59,10 +59,19 @@ class YearScores:
     indicator_names: dict[int, str] = field(default_factory=dict)
     change: Decimal | None = None  # overall against the previous year with a score
     bands_confirmed: bool = True
+    level_candidates: list[str] = field(default_factory=list)  # more than one: tool scores needed
+
+    @property
+    def level_undecided(self) -> bool:
+        """The year's rules cannot decide the level without the tool scores (IIT/EIT/OIT)."""
+        return len(self.level_candidates) > 1
 
     @property
     def level_mismatch(self) -> bool:
-        return bool(self.level_awarded and self.level_computed and self.level_awarded != self.level_computed)
+        """The awarded level is one the rules cannot give these scores (not merely undecided)."""
+        if not self.level_awarded or not self.level_candidates:
+            return False
+        return self.level_awarded not in self.level_candidates
 
     @property
     def to_target(self) -> Decimal | None:
@@ -121,12 +130,14 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
         derived = {code: v for code, v in derived.items() if code not in tools}
         order = {i.tool.code: i.tool.order for i in year_indicators}
         tools = dict(sorted({**tools, **derived}.items(), key=lambda kv: order.get(kv[0], 99)))
+        candidates = rating_candidates(bands=bands, overall=r.overall, tool_scores=tools.values())
         ys = YearScores(
             be_year=r.year.be_year,
             target=r.year.target_score,
             overall=r.overall,
             level_awarded=r.level_awarded,
-            level_computed=rating_compute(bands=bands, overall=r.overall, tool_scores=tools.values()),
+            level_computed=candidates[0] if len(candidates) == 1 else None,
+            level_candidates=candidates,
             tools=tools,
             tools_derived=set(derived),
             indicators=indicators,
