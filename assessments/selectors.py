@@ -14,17 +14,30 @@ from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
 from .services import rating_candidates, tool_scores_derive
 
 
+def round_default_due(*, be_year: int, annual: bool) -> datetime.date:
+    """THE default due date of a fiscal year's reporting round, for a year without its own date
+    (FiscalYear.six_month_due / annual_due): one month after the round's period ends.
+
+    The six-month round (1 ต.ค.–31 มี.ค.) is due 30 เม.ย.; the 12-month round covers the whole
+    fiscal year, which ends 30 ก.ย., so it is due 31 ต.ค. after it. No text fixes these dates
+    (docs/domain.md: settings per year); one month after the period, the same for both rounds, is
+    the date the reminders and the follow-up board have always used, and an agency that needs
+    longer gets its own date (annual_due, or the coordinator's RoundSchedule).
+    """
+    end_year = fiscal_year_bounds(be_year)[1].year
+    return datetime.date(end_year, 10, 31) if annual else datetime.date(end_year, 4, 30)
+
+
 def annual_round_open_until(year: FiscalYear) -> datetime.date:
-    """The last day a year's 12-month round is due: its annual_due, or without one, 31 ธ.ค. after
-    the year ends (three months for the report on the whole year)."""
-    return year.annual_due or datetime.date(fiscal_year_bounds(year.be_year)[1].year, 12, 31)
+    """The last day a year's 12-month round is due: its annual_due, else round_default_due."""
+    return year.annual_due or round_default_due(be_year=year.be_year, annual=True)
 
 
 def year_due(*, today: datetime.date) -> FiscalYear | None:
     """The fiscal year whose round is due on `today` (the date part of the default year).
 
     The previous fiscal year while its 12-month round is still due (today ≤ its annual_due, or
-    31 ธ.ค. without one: in ต.ค.–ธ.ค. last year's annual report is what the agency is working on);
+    31 ต.ค. without one: in ต.ค. last year's annual report is what the agency is working on);
     otherwise today's fiscal year. A year not in the table: the newest before it, else the oldest.
     One query (two when no year up to today's exists).
     """
