@@ -169,14 +169,17 @@ def _user_message(exc: BaseException) -> str:
     return "สร้างรายงานไม่สำเร็จ เกิดข้อผิดพลาดภายในระบบ กรุณาลองใหม่หรือแจ้งผู้ดูแลระบบ"
 
 
-def run_job(job_id: int, *, renderer: IsolatedRenderer | None = None) -> dict:
-    """Render one job; the task below and tests call this."""
+def run_job(job_id: int, *, renderer: IsolatedRenderer | None = None, task_id: str = "") -> dict:
+    """Render one job; the task below and tests call this. `task_id`: the task that renders it,
+    when that task was queued for another job (run_next)."""
     from . import services
     from .selectors import report_get_or_default
 
     job = _claim(job_id)
     if job is None:  # done, failed or claimed by another worker meanwhile
         return {"job": job_id, "skipped": True}
+    if task_id:
+        _take_turn(task_id, job_id)
     renderer = renderer or IsolatedRenderer()
     try:
         report = report_get_or_default(agency=job.agency, year=job.year, kind=job.kind)
@@ -228,9 +231,7 @@ def run_next(task_id: str = "", *, renderer: IsolatedRenderer | None = None) -> 
         job_id = render_job_next_id()
         if job_id is None:
             return {"skipped": True}
-        if task_id:
-            _take_turn(task_id, job_id)
-        result = run_job(job_id, renderer=renderer)
+        result = run_job(job_id, renderer=renderer, task_id=task_id)
         if not result.get("skipped"):
             return result
     return {"skipped": True}
