@@ -126,7 +126,10 @@ def report_preview(request, access: Access, be_year: int, kind: str):
     latest = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind).get(
         RenderJob.Purpose.PREVIEW
     )
-    job = latest if latest is not None and (latest.is_active or latest.data_hash == digest) else None
+    # The running job, or the failure of this very data; a finished job of other data (or whose PDF
+    # is gone from storage) leaves the page offering a new draft.
+    failed = latest is not None and latest.state == RenderJob.JobState.FAILED and latest.data_hash == digest
+    job = latest if latest is not None and (latest.is_active or failed) else None
     # Queued a minute and no worker has taken it: most likely none is running (scripts/worker.sh).
     unclaimed = (
         job is not None

@@ -161,3 +161,15 @@ def test_the_sweeper_gives_a_queued_job_whose_task_finished_a_new_task(settings,
     job.refresh_from_db()
     assert job.state == "queued" and job.task_id and job.task_id != old
     assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+
+
+@pytest.mark.django_db
+def test_a_done_draft_whose_pdf_is_gone_offers_a_new_draft_not_a_failure(settings):
+    settings.TASKS = DB_BACKEND
+    c = login("pkr-coord")
+    c.post(f"{BASE}/preview.pdf")
+    job = RenderJob.objects.get(agency__code="pak-kran", purpose="preview")
+    _finish(job, "done")  # rendered, but its file is not in storage (purged, another bucket)
+    r = c.get(f"{BASE}/preview.pdf")
+    page = r.content.decode()
+    assert r.status_code == 200 and "สร้างฉบับร่าง" in page and "ไม่สำเร็จ" not in page
