@@ -147,9 +147,31 @@ def report_publish_check(*, access: Access, report: Report) -> None:
         raise ServiceError("ต้องได้รับอนุมัติจากผู้บริหารก่อนเผยแพร่")
 
 
+def _publish_failures_check(report: Report) -> None:
+    """A publication that failed REPORT_RENDER_MAX_RETRIES times after the approval is not queued
+    again: the report must change (and be approved again), so that it stops occupying workers."""
+    approved = report.events.filter(action=ReportEvent.Action.APPROVED).values_list("created_at", flat=True).first()
+    failed = RenderJob.objects.filter(
+        agency=report.agency,
+        year=report.year,
+        kind=report.kind,
+        purpose=RenderJob.Purpose.PUBLISH,
+        state=RenderJob.JobState.FAILED,
+    )
+    if approved is not None:
+        failed = failed.filter(created_at__gte=approved)
+    n = failed.count()
+    if n > settings.REPORT_RENDER_MAX_RETRIES:
+        raise ServiceError(
+            f"สร้างไฟล์ฉบับเผยแพร่ไม่สำเร็จครบ {n} ครั้งแล้ว จึงไม่สร้างซ้ำอีก กรุณาส่งรายงานกลับไปแก้ไข "
+            "(เช่น ตัดข้อความที่ยาวมากหรือรูปภาพ) แล้วเสนออนุมัติใหม่ หรือแจ้งผู้ดูแลระบบ"
+        )
+
+
 def report_publish_request(*, access: Access, report: Report, user) -> RenderJob:
     """Check that the user may publish, then leave the rendering and storing to a worker."""
     report_publish_check(access=access, report=report)
+    _publish_failures_check(report)
     return render_job_request(report=report, purpose=RenderJob.Purpose.PUBLISH, user=user)
 
 

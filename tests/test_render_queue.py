@@ -173,3 +173,19 @@ def test_a_done_draft_whose_pdf_is_gone_offers_a_new_draft_not_a_failure(setting
     r = c.get(f"{BASE}/preview.pdf")
     page = r.content.decode()
     assert r.status_code == 200 and "สร้างฉบับร่าง" in page and "ไม่สำเร็จ" not in page
+
+
+@pytest.mark.django_db
+def test_a_failing_publication_is_retried_only_a_few_times_after_its_approval(settings):
+    settings.TASKS = DB_BACKEND  # queued, never rendered: the test fails the jobs itself
+    settings.REPORT_RENDER_MAX_RETRIES = 1
+    coord, exec_ = login("pkr-coord"), login("pkr-exec")
+    coord.post(f"{BASE}/submit/")
+    exec_.post(f"{BASE}/approve/")
+    for _ in range(2):  # the first try and one retry
+        exec_.post(f"{BASE}/publish/")
+        _finish(RenderJob.objects.filter(agency__code="pak-kran", purpose="publish").latest("id"))
+    r = exec_.post(f"{BASE}/publish/", follow=True)
+    assert "ไม่สำเร็จครบ 2 ครั้งแล้ว" in r.content.decode()
+    assert RenderJob.objects.filter(purpose="publish").count() == 2
+    assert not RenderJob.objects.filter(state__in=RenderJob.ACTIVE).exists()
