@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.template import loader
 
+from agencies.models import Division, Role
 from notifications.models import Channel
 from notifications.services import outbox_enqueue
 
@@ -89,3 +90,37 @@ class AccountForm(forms.Form):
         help_text="สำหรับรับทาง LINE: เพิ่ม LINE Official Account ของหน่วยงานเป็นเพื่อน แล้วขอ LINE user ID "
         "(ขึ้นต้นด้วย U) จากผู้ประสานงาน ITA",
     )
+
+
+class InvitationForm(forms.Form):
+    """Only validates; accounts.services_invitations.invitation_send writes and sends."""
+
+    email = forms.EmailField(label="อีเมลของผู้ที่จะเชิญ", max_length=254)
+    role = forms.ChoiceField(label="บทบาท", choices=Role.choices, initial=Role.VIEWER)
+    position = forms.CharField(label="ตำแหน่ง", max_length=200, required=False)
+    divisions = forms.ModelMultipleChoiceField(
+        label="กอง/สำนัก",
+        queryset=Division.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="ใช้กับเจ้าหน้าที่กอง/สำนักเท่านั้น",
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["divisions"].queryset = Division.objects.for_agency(agency)
+
+
+class RegisterForm(forms.Form):
+    """A new account from an invitation: the person sets their own password."""
+
+    first_name = forms.CharField(label="ชื่อ", max_length=150)
+    last_name = forms.CharField(label="นามสกุล", max_length=150, required=False)
+    password1 = forms.CharField(label="ตั้งรหัสผ่าน", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="ยืนยันรหัสผ่าน", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", MISMATCH)
+        return data

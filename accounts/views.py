@@ -10,6 +10,7 @@ from notifications.selectors import contact_preference_for
 
 from . import services
 from .forms import AccountForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .middleware import SESSION_KEY, must_change_password
 
 
 def my_account(request):
@@ -31,10 +32,14 @@ def my_account(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "must_change": must_change_password(self.request)}
+
     @transaction.atomic
     def form_valid(self, form):
         response = super().form_valid(form)
         account_password_changed(user=form.user, by_reset=False)
+        self.request.session.pop(SESSION_KEY, None)
         return response
 
 

@@ -15,6 +15,7 @@ class MemberForm(forms.ModelForm):
         required=False,
         help_text="ใช้รับลิงก์ตั้งรหัสผ่านใหม่ (ลืมรหัสผ่าน) และการแจ้งเตือน",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Membership
@@ -27,6 +28,7 @@ class MemberForm(forms.ModelForm):
         self.fields["divisions"].help_text = "ใช้กับเจ้าหน้าที่กอง/สำนักเท่านั้น"
         if self.instance.pk:
             self.fields["email"].initial = self.instance.user.email
+            self.fields["version"].initial = self.instance.version
         if email_locked:  # an account that reaches beyond this agency: its owner sets it
             self.fields["email"].disabled = True
             self.fields["email"].help_text = f"{email_locked} ผู้ใช้แก้ไขอีเมลเองได้ที่หน้า “บัญชีของฉัน”"
@@ -39,42 +41,48 @@ class MemberForm(forms.ModelForm):
 
 
 class NewMemberForm(MemberForm):
-    username = forms.CharField(label="ชื่อผู้ใช้", max_length=150)
+    """A new local account with a temporary password (people with an account join by invitation)."""
+
+    username = forms.CharField(label="ชื่อผู้ใช้", max_length=100)
     first_name = forms.CharField(label="ชื่อ", max_length=150)
     last_name = forms.CharField(label="นามสกุล", max_length=150, required=False)
-    email = forms.EmailField(
-        label="อีเมล",
-        required=False,
-        help_text="สำหรับผู้ใช้ใหม่: ใช้รับลิงก์ตั้งรหัสผ่านใหม่และการแจ้งเตือน (ผู้ใช้เดิมคงอีเมลเดิมไว้)",
-    )
+    email = forms.EmailField(label="อีเมล", required=False, help_text="ใช้รับลิงก์ตั้งรหัสผ่านใหม่และการแจ้งเตือน")
     password = forms.CharField(
-        label="รหัสผ่านเริ่มต้น",
-        widget=forms.PasswordInput,
-        required=False,
-        help_text="จำเป็นสำหรับผู้ใช้ใหม่เท่านั้น",
+        label="รหัสผ่านชั่วคราว",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="แจ้งแก่ผู้ใช้โดยตรง ผู้ใช้ต้องตั้งรหัสผ่านของตนเองเมื่อเข้าสู่ระบบครั้งแรก",
     )
 
     class Meta(MemberForm.Meta):
         fields = ["username", "first_name", "last_name", "email", "password", "role", "position", "divisions"]
 
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, agency=agency, **kwargs)
+        self.agency = agency
+        self.fields["username"].help_text = (
+            f"ระบบเติม “{agency.code}.” หน้าชื่อ เช่น {agency.code}.somchai ผู้ที่มีบัญชีอยู่แล้ว ให้ใช้ “เชิญผู้ใช้” ทางอีเมลแทน"
+        )
+
     def clean(self):
+        from .services import ServiceError, member_username
+
         data = super().clean()
-        username = data.get("username")
-        exists = username and get_user_model().objects.filter(username=username).exists()
-        if username and not exists:
-            if not data.get("password"):
-                self.add_error("password", "กรุณากำหนดรหัสผ่านสำหรับผู้ใช้ใหม่")
-            else:
-                try:
-                    candidate = get_user_model()(
-                        username=username,
-                        first_name=data.get("first_name", ""),
-                        last_name=data.get("last_name", ""),
-                        email=data.get("email", ""),
-                    )
-                    validate_password(data["password"], candidate)
-                except forms.ValidationError as exc:
-                    self.add_error("password", exc)
+        if data.get("username") and data.get("password"):
+            try:
+                username = member_username(agency=self.agency, name=data["username"])
+            except ServiceError as exc:
+                self.add_error("username", str(exc))
+                return data
+            candidate = get_user_model()(
+                username=username,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+            )
+            try:
+                validate_password(data["password"], candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
         return data
 
 

@@ -108,6 +108,12 @@ class Membership(models.Model):
     role = models.CharField("บทบาท", max_length=20, choices=Role.choices)
     divisions = models.ManyToManyField(Division, blank=True, verbose_name="กอง/สำนัก")
     position = models.CharField("ตำแหน่ง", max_length=200, blank=True)
+    # Raised by each save of role/position/divisions: a form opened on an older one is refused
+    # (as progress does, measures/services.progress_save).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # An executive role given by a coordinator (new account, invitation, role change) approves
+    # reports only once an administrator confirms it (agencies/selectors_accounts.approval_refusal).
+    needs_confirmation = models.BooleanField("รอผู้ดูแลระบบยืนยันบทบาทผู้บริหาร", default=False)
 
     history = HistoricalRecords(m2m_fields=[divisions])
 
@@ -153,6 +159,11 @@ class AccountEvent(models.Model):
         PASSWORD_RESET = "password_reset", "ตั้งรหัสผ่านใหม่จากลิงก์ในอีเมล"
         UNLOCKED = "unlocked", "ปลดล็อกการเข้าสู่ระบบ"
         CONTACT_CHANGED = "contact_changed", "เปลี่ยนช่องทางรับการแจ้งเตือน"
+        ACCOUNT_CREATED = "account_created", "ผู้ประสานงานสร้างบัญชีพร้อมรหัสผ่านชั่วคราว"
+        EXECUTIVE_CONFIRMED = "executive_confirmed", "ผู้ดูแลระบบยืนยันบทบาทผู้บริหาร"
+        INVITED = "invited", "ส่งคำเชิญเข้าร่วมหน่วยงาน"
+        INVITATION_ACCEPTED = "invitation_accepted", "ตอบรับคำเชิญด้วยบัญชีเดิม"
+        ACCOUNT_REGISTERED = "account_registered", "สร้างบัญชีจากคำเชิญและตั้งรหัสผ่านเอง"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="account_events"

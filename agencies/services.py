@@ -1,16 +1,21 @@
 """Writes for divisions and memberships; each refuses with a Thai message and writes nothing."""
 
+import re
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .access import Access
-from .models import Agency, Division, Membership, Role
+from .models import AccountEvent, Agency, Division, Membership, Role
 
 
 class ServiceError(Exception):
     pass
+
+
+class ConflictError(ServiceError):
+    """Someone saved the row after this user's form was opened: nothing is written over it."""
 
 
 def _division_name(name: str) -> str:
@@ -74,6 +79,20 @@ def _rows_naming(division: Division) -> list[str]:
     return names
 
 
+# A coordinator names only accounts inside their agency's own prefix (“<code>.<name>”), so a
+# taken name tells nothing about the accounts of other agencies; others join by invitation.
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
+
+
+def member_username(*, agency: Agency, name: str) -> str:
+    """The user name of a local account a coordinator creates, or a Thai refusal."""
+    name = (name or "").strip()
+    limit = 150 - len(agency.code) - 1
+    if not name or len(name) > limit or not LOCAL_NAME.match(name):
+        raise ServiceError(f"ชื่อผู้ใช้ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษ ตัวเลข จุด ขีด และขีดล่าง ยาวไม่เกิน {limit} ตัวอักษร")
+    return f"{agency.code}.{name}"
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -86,23 +105,36 @@ def member_create(
     position: str,
     divisions: Iterable[Division],
     email: str = "",
+    actor=None,
 ) -> Membership:
-    """A new member; a new user too unless the user name exists (an existing user keeps their e-mail)."""
+    """A new local account with a temporary password, in the agency's own name space.
+
+    Its holder must set their own password at first login (accounts/middleware.py), and an
+    executive made this way approves reports only once an administrator confirms them."""
+    from .services_accounts import account_event_record
+
     access.require_manage()
     User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create_user(
-            username=username,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            email=User.objects.normalize_email((email or "").strip()),
-        )
-    elif Membership.objects.filter(user=user, agency=access.agency).exists():
-        raise ServiceError("ผู้ใช้นี้เป็นสมาชิกของหน่วยงานอยู่แล้ว")
-    membership = Membership.objects.create(user=user, agency=access.agency, role=role, position=position)
+    username = member_username(agency=access.agency, name=username)
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(f"หน่วยงานของคุณมีบัญชีชื่อ {username} อยู่แล้ว")
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=User.objects.normalize_email((email or "").strip()),
+    )
+    membership = Membership.objects.create(
+        user=user, agency=access.agency, role=role, position=position, needs_confirmation=role == Role.EXECUTIVE
+    )
     member_set_divisions(membership=membership, role=role, divisions=divisions)
+    account_event_record(
+        user=user,
+        action=AccountEvent.Action.ACCOUNT_CREATED,
+        actor=actor or (access.membership.user if access.membership else None),
+        agency=access.agency,
+    )
     return membership
 
 
@@ -125,14 +157,29 @@ def member_update(
     divisions: Iterable[Division],
     email: str | None = None,
     actor=None,
+    expected_version: int | None = None,
 ) -> Membership:
-    """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set)."""
+    """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set).
+
+    expected_version is the version the user's form was based on: a stale one is refused."""
     from .services_accounts import member_email_set
 
     access.require_manage()
-    _keep_a_coordinator(membership=membership, new_role=role)
+    stored = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if stored is None:
+        raise ConflictError("ผู้ใช้นี้ถูกนำออกจากหน่วยงานแล้วโดยผู้อื่น กรุณาโหลดหน้าใหม่")
+    if expected_version is not None and expected_version != stored.version:
+        raise ConflictError(
+            "มีการแก้ไขสิทธิ์ของผู้ใช้นี้หลังจากที่คุณเปิดแบบฟอร์ม ระบบจึงไม่บันทึกทับ กรุณาตรวจสิ่งที่คุณกรอกไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
+        )
+    _keep_a_coordinator(membership=stored, new_role=role)
+    # From the locked row: a coordinator who makes someone an executive needs an administrator too.
+    membership.needs_confirmation = stored.needs_confirmation or (
+        role == Role.EXECUTIVE and stored.role != Role.EXECUTIVE
+    )
     membership.role = role
     membership.position = position
+    membership.version = stored.version + 1  # the row is locked above
     membership.save()
     member_set_divisions(membership=membership, role=role, divisions=divisions)
     if email is not None:

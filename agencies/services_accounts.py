@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from .access import Access
-from .models import AccountEvent, Agency, Membership, OversightScope
+from .models import AccountEvent, Agency, Membership, OversightScope, Role
 from .services import ServiceError
 
 Action = AccountEvent.Action
@@ -60,6 +60,14 @@ def _clean_email(email: str) -> str:
     return email
 
 
+def _coordinator_took_control(membership: Membership) -> None:
+    """A coordinator set this member's password or e-mail, so could sign in as them: an executive
+    then approves reports again only once an administrator confirms them."""
+    if membership.role == Role.EXECUTIVE and not membership.needs_confirmation:
+        membership.needs_confirmation = True
+        membership.save(update_fields=["needs_confirmation"])
+
+
 def _set_email(*, user, email: str, actor, agency: Agency | None) -> bool:
     email = _clean_email(email)
     if email == user.email:
@@ -79,6 +87,7 @@ def member_email_set(*, access: Access, membership: Membership, email: str, acto
     if _clean_email(email) == membership.user.email:
         return False
     _require_own_account(access, membership)
+    _coordinator_took_control(membership)
     return _set_email(user=membership.user, email=email, actor=actor, agency=access.agency)
 
 
@@ -99,6 +108,7 @@ def member_password_set(*, access: Access, membership: Membership, password: str
         raise ServiceError(" ".join(exc.messages))
     user.set_password(password)
     user.save(update_fields=["password"])
+    _coordinator_took_control(membership)
     axes_reset(username=user.get_username())
     account_event_record(user=user, action=Action.PASSWORD_SET, actor=actor, agency=access.agency)
 
@@ -118,6 +128,18 @@ def member_unlock(*, access: Access, membership: Membership, actor) -> int:
         note=f"ล้างประวัติการเข้าสู่ระบบผิด {cleared} รายการ",
     )
     return cleared
+
+
+@transaction.atomic
+def membership_confirm(*, membership: Membership, actor) -> None:
+    """An administrator confirms an executive whose role or account a coordinator set up."""
+    if not (actor.is_staff or actor.is_superuser):
+        raise ServiceError("เฉพาะผู้ดูแลระบบเท่านั้นที่ยืนยันบทบาทผู้บริหารได้")
+    if not membership.needs_confirmation:
+        return
+    membership.needs_confirmation = False
+    membership.save(update_fields=["needs_confirmation"])
+    account_event_record(user=membership.user, action=Action.EXECUTIVE_CONFIRMED, actor=actor, agency=membership.agency)
 
 
 @transaction.atomic

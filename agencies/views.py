@@ -88,6 +88,7 @@ def member_edit(request, access: Access, pk: int | None = None):
                     divisions=data["divisions"],
                     email=None if email_locked else data["email"],
                     actor=request.user,
+                    expected_version=data["version"],
                 )
             else:
                 services.member_create(
@@ -100,6 +101,7 @@ def member_edit(request, access: Access, pk: int | None = None):
                     position=data["position"],
                     divisions=data["divisions"],
                     email=data["email"],
+                    actor=request.user,
                 )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from .models import FiscalYear, Indicator, Issue, Question, RatingBand, Tool
 from .selectors_years import years_may_manage
+from .signals import fiscal_year_opened
 
 
 class ServiceError(Exception):
@@ -93,11 +94,15 @@ def years_require_admin(user) -> None:
 
 @transaction.atomic
 def fiscal_year_open(*, source: FiscalYear) -> FiscalYear:
-    """Open the year after `source` from its framework (unconfirmed until someone confirms it)."""
+    """Open the year after `source` from its framework (unconfirmed until someone confirms it);
+    the apps above carry over their own per-year data through `signals.fiscal_year_opened`."""
     be_year = source.be_year + 1
     if FiscalYear.objects.filter(be_year=be_year).exists():
         raise ServiceError(f"ปีงบประมาณ {be_year} มีอยู่แล้ว")
-    return framework_copy(source=source, be_year=be_year)
+    year = framework_copy(source=source, be_year=be_year)
+    # The apps above carry their per-year lists over too (oit: the OIT items), in this transaction.
+    fiscal_year_opened.send(sender=FiscalYear, year=year, source=source)
+    return year
 
 
 @dataclass

@@ -23,8 +23,12 @@ from reports.services import report_approve, report_publish_render_and_store, re
 
 from .services import DEMO_USERS
 
-# The demo agencies given a published report and a 2566 OIT page.
-DEMO_OIT_AGENCIES = ("khao-samo-khon", "pak-kran")
+# The demo agencies given their published reports and a 2566 OIT page. takhram-en's analysis of
+# 2565 (seed 002, with the 2566 measures) answers O42 of 2566 and ubon-pao's six-month report of
+# 2566 (seed 004) answers O43, by the items' rules; the other two publish 2567 reports, and one
+# of those stands under O43 of 2566 by mistake, for readiness to flag.
+DEMO_OIT_AGENCIES = ("khao-samo-khon", "pak-kran", "takhram-en", "ubon-pao")
+WRONG_YEAR_AGENCIES = ("khao-samo-khon", "pak-kran")
 OIT_YEAR = 2566
 NACC_URL = "https://www.nacc.go.th/"
 
@@ -60,7 +64,8 @@ def demo_pdf(*, lines: list[str]) -> bytes:
 
 def demo_publish_oit(*, agency: Agency) -> list[OitEvidence]:
     """Publish the agency's reports, then give its 2566 OIT page an uploaded PDF, an external link
-    and, on purpose, a report of the wrong year (so that readiness has a problem to show)."""
+    and, for khao-samo-khon and pak-kran, on purpose, a report of the wrong year (so that readiness
+    has a problem to show). Published reports of the right kind and year need no adding."""
     demo_publish_reports(agency=agency)
     coord = _demo_user(agency, "coord")
     access = access_for(coord, agency)
@@ -80,14 +85,14 @@ def demo_publish_oit(*, agency: Agency) -> list[OitEvidence]:
         ("O6", Source.URL, "กฎหมายที่เกี่ยวข้อง (เว็บไซต์สำนักงาน ป.ป.ช.)", {"url": NACC_URL}),
     ]
     # The newest published report stands, by mistake, for O43 of 2566: readiness flags its year.
-    wrong_year = (
+    wrong_year = agency.code in WRONG_YEAR_AGENCIES and (
         Report.objects.filter(agency=agency, versions__isnull=False)
         .exclude(year__be_year=items["O43"].evidence_be_year)
         .order_by("-year__be_year", "kind")
         .distinct()
         .first()
     )
-    if wrong_year is not None:
+    if wrong_year:
         title = f"{wrong_year.get_kind_display()} ปีงบประมาณ พ.ศ. {wrong_year.year.be_year}"
         wanted.append(("O43", Source.REPORT, title, {"report": wrong_year}))
     added = []

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Deny by default: public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A password someone else set is changed before anything else (accounts/middleware.py).
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     # With DEBUG on too, errors are the Thai pages (DEBUG_TRACEBACKS=1: Django's debug page for a 500).
     "ita_portal.errors.ThaiErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_invitations")),
     path("admin/", admin.site.urls),
     path("national/", include("assessments.urls_national")),
     path("a/<slug:code>/", include("agencies.urls")),

@@ -30,7 +30,7 @@ def _route(*, recipient, agency: Agency | None, channel: str | None) -> tuple[st
     if wanted == Channel.LINE and pref and pref.line_user_id and agency is not None:
         if LineChannel.objects.filter(agency=agency).exists():
             return Channel.LINE, pref.line_user_id
-    return Channel.EMAIL, recipient.email or ""
+    return Channel.EMAIL, (recipient.email if recipient is not None else "") or ""  # none: an invitation
 
 
 def outbox_enqueue(

@@ -6,7 +6,7 @@ from .models import LinkCheck, OitEvidence, OitItem, OitSnapshot
 
 @admin.register(OitItem)
 class OitItemAdmin(SimpleHistoryAdmin):
-    """Where national oversight staff edit the list of a new year (the items are data per year)."""
+    """For superusers; national staff edit a year's list on /national/years/<year>/oit/."""
 
     list_display = ("code", "title", "year", "sub_indicator", "period", "order")
     list_filter = ("year", "period")

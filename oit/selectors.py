@@ -88,13 +88,26 @@ def _latest_checks() -> QuerySet[LinkCheck]:
     return LinkCheck.objects.filter(evidence=OuterRef("pk")).order_by("-checked_at", "-id")
 
 
+def report_problem(*, item: OitItem, kind: str, be_year: int) -> str:
+    """Why a published report of this kind and year does not answer the item ("" when it does).
+
+    An item with a rule is answered by the reports its rule names (O42 of 2566: the analysis of
+    2565, which carries the 2566 measures); an item without one by a report of its evidence year.
+    """
+    rules = item.auto_rules()
+    if (kind, be_year) in rules or (not rules and be_year == item.evidence_be_year):
+        return ""
+    years = [y for k, y in rules if k == kind] or [item.evidence_be_year]
+    if be_year not in years:
+        return f"เป็นรายงานของปีงบประมาณ พ.ศ. {be_year} แต่ข้อนี้ต้องใช้หลักฐานของปี พ.ศ. {years[0]}"
+    wanted = " หรือ ".join(dict.fromkeys(Kind(k).label for k, _y in rules))
+    return f"{Kind(kind).label}ไม่ใช่หลักฐานของข้อนี้ (ข้อนี้ใช้{wanted})"
+
+
 def evidence_problem(*, item: OitItem, evidence: OitEvidence, check_ok: bool | None, check_problem: str) -> str:
     """Why this evidence does not answer the item (empty when it does, as far as is known)."""
-    if evidence.source == Source.REPORT and evidence.report.year.be_year != item.evidence_be_year:
-        return (
-            f"เป็นรายงานของปีงบประมาณ พ.ศ. {evidence.report.year.be_year} "
-            f"แต่ข้อนี้ต้องใช้หลักฐานของปี พ.ศ. {item.evidence_be_year}"
-        )
+    if evidence.source == Source.REPORT:
+        return report_problem(item=item, kind=evidence.report.kind, be_year=evidence.report.year.be_year)
     if evidence.source == Source.URL and check_ok is False:
         return f"ลิงก์ใช้ไม่ได้: {check_problem}"
     return ""
@@ -173,6 +186,13 @@ def _row(agency: Agency, item: OitItem, ev: OitEvidence) -> EvidenceRow:
     return row
 
 
+def auto_title(kind: str, be_year: int) -> str:
+    title = f"{Kind(kind).label} ปีงบประมาณ พ.ศ. {be_year}"
+    if kind == Kind.ANALYSIS:  # the analysis of a year carries the next year's measures (docs/domain.md §4)
+        title += f" และมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน ปีงบประมาณ พ.ศ. {be_year + 1}"
+    return title
+
+
 def _auto_rows(agency: Agency, item: OitItem, published: dict) -> list[EvidenceRow]:
     rows = []
     for kind, be_year in item.auto_rules():
@@ -180,7 +200,7 @@ def _auto_rows(agency: Agency, item: OitItem, published: dict) -> list[EvidenceR
         if v is not None:
             rows.append(
                 EvidenceRow(
-                    title=f"{Kind(kind).label} ปีงบประมาณ พ.ศ. {be_year}",
+                    title=auto_title(kind, be_year),
                     source=Source.REPORT,
                     url=_report_url(agency.code, be_year, kind),
                     auto=True,

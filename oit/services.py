@@ -207,30 +207,3 @@ def oit_snapshot_create(*, agency: Agency, year: FiscalYear, user=None) -> OitSn
 def oit_freeze(*, access: Access, year: FiscalYear, user) -> OitSnapshot:
     access.require_manage()
     return oit_snapshot_create(agency=access.agency, year=year, user=user)
-
-
-@transaction.atomic
-def oit_items_copy(*, source: FiscalYear, target: FiscalYear) -> list[OitItem]:
-    """Start a year's OIT list from another year's: each item copied with `predecessor` set.
-
-    The copy is a starting point to edit in the admin (NACC changes the list from year to year).
-    """
-    if OitItem.objects.filter(year=target).exists():
-        raise ServiceError(f"ปีงบประมาณ {target.be_year} มีรายการข้อ OIT แล้ว")
-    items = list(OitItem.objects.filter(year=source).order_by("order", "id"))
-    if not items:
-        raise ServiceError(f"ปีงบประมาณ {source.be_year} ยังไม่มีรายการข้อ OIT")
-    return [
-        OitItem.objects.create(
-            year=target,
-            code=i.code,
-            order=i.order,
-            title=i.title,
-            criteria=i.criteria,
-            sub_indicator=i.sub_indicator,
-            period=i.period,
-            auto_kinds=i.auto_kinds,
-            predecessor=i,
-        )
-        for i in items
-    ]

@@ -110,6 +110,7 @@ def check(request, access: Access, be_year: int):
             "year": year,
             "ready": ready,
             "total": total,
+            "rows": rows,
             "not_ready": [r for r in rows if not r.ready],
             "links": [(r.item, e) for r in rows for e in r.evidence if e.source == "url"],
         },

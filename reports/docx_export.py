@@ -162,7 +162,8 @@ def _measures(w: _Writer, ctx: dict) -> None:
 
 def _title(w: _Writer, ctx: dict) -> None:
     w.para(ctx["report"]["title"], style="Title", center=True)
-    w.para(f"{ctx['agency']['name']} {ctx['agency']['place']}".strip(), center=True)
+    if ctx["labels"]["title_agency"]:
+        w.para(ctx["labels"]["title_agency"], center=True)
     if ctx["report"]["layout"]["period_line"]:
         w.para(f"{ctx['report']['round_label']} ({ctx['report']['period']})", center=True)
 
@@ -209,6 +210,7 @@ def _analysis(w: _Writer, ctx: dict) -> None:
         ]
         rows += [[t["code"], f"{q['code']} {q['text']}", f"{q['score']:.2f}", q["remedy"]] for q in t["questions"]]
         w.heading(f"แบบวัด {t['code']}: {t['name']}", 3)
+        w.html(t.get("text", ""))
         w.table(["เครื่องมือการประเมิน", "ประเด็นที่ต้องพัฒนา", "คะแนน", "แนวทางการแก้ไข"], rows)
 
 

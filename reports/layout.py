@@ -23,10 +23,13 @@ LAYOUT_DEFAULTS = {
     "regroup": True,  # gather measures under their group; False keeps the agency's order
     "photos": "appendix",  # appendix | beside (after each measure's table rows)
     "column_widths": {},  # column key → weight, overriding the computed width
+    "number_rows": True,  # count unnumbered measures 1, 2, … (False: the number cell stays empty)
+    "responsible_dashes": False,  # several responsible units listed as "- …" lines (seed 004)
 }
 
 # Headings and titles printed by the report, as the agency words them (key → default wording).
 LABELS = {
+    "title_agency": "{agency_name} {agency_place}",  # the line under the title ("ของ…" in seed 001)
     "measures_heading": "ผลการดำเนินการตามมาตรการ {round_label}",
     "analysis_measures_heading": "มาตรการส่งเสริมคุณธรรมและความโปร่งใส ประจำปีงบประมาณ พ.ศ. {measures_year}",
     "score_heading": "ตารางเปรียบเทียบผลการประเมิน ITA รายตัวชี้วัด",
@@ -65,7 +68,7 @@ def merged_labels(saved: dict | None, **values) -> dict:
     out = {}
     for key, default in LABELS.items():
         text = saved.get(key, default)
-        out[key] = text.format_map(_Values(values)) if text == default else text
+        out[key] = text.format_map(_Values(values)).strip() if text == default else text
     return out
 
 

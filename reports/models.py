@@ -72,6 +72,8 @@ class Report(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the executive approved (selectors.approval_hash): publishing needs the same content.
+    approved_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -95,6 +97,7 @@ class ReportEvent(models.Model):
         SENT_BACK = "sent_back", "ส่งกลับเพื่อแก้ไข"
         APPROVED = "approved", "อนุมัติ"
         PUBLISHED = "published", "เผยแพร่"
+        APPROVAL_VOIDED = "approval_voided", "แก้ไขหลังอนุมัติ ต้องขออนุมัติใหม่"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("การดำเนินการ", max_length=20, choices=Action.choices)
@@ -242,6 +245,8 @@ class ReportSection(models.Model):
     title = models.CharField("หัวข้อ", max_length=500, blank=True)
     body = models.TextField("ข้อความ", blank=True)
     anchor = models.CharField("ตำแหน่งในรายงานการวิเคราะห์", max_length=40, blank=True)
+    # Bumped on every edit: a form opened on an older version is refused, not saved over a colleague's text.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "ส่วนของรายงาน"

@@ -1,6 +1,10 @@
 """A report's sections: the default sequence per kind, and the rich text allowed in a section."""
 
+import re
+from html import unescape
+
 import nh3
+from django.utils.html import escape
 
 from .models import Kind, SectionKind
 
@@ -60,9 +64,61 @@ def sanitize_rich_text(html: str) -> str:
 
 
 def plain_to_html(text: str) -> str:
-    """Plain text (paragraphs separated by blank lines) as sanitised paragraphs."""
-    paras = [p.strip() for p in (text or "").split("\n\n") if p.strip()]
-    return "".join(f"<p>{nh3.clean_text(p)}</p>" for p in paras)
+    """Plain text as sanitised paragraphs: a blank line starts a paragraph, a line break stays one."""
+    paras = [p.strip() for p in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if p.strip()]
+    return sanitize_rich_text("".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paras))
+
+
+PLAIN_PARAGRAPH = re.compile(r"<p>((?:[^<]|<br>)*)</p>")
+
+
+def editable_text(html: str) -> str:
+    """A section's HTML as the textarea shows it: plain paragraphs as plain text (what plain_to_html
+    reads back to the same HTML), anything richer as its HTML."""
+    html = html or ""
+    paras = PLAIN_PARAGRAPH.findall(html)
+    if not html or "".join(f"<p>{p}</p>" for p in paras) != html:
+        return html
+    return "\n\n".join(unescape(p.replace("<br>", "\n")) for p in paras)
+
+
+TEXT_MAX = 20000
+
+# Kinds that may appear more than once, and kinds whose text and title are the agency's own.
+REPEATABLE = {SectionKind.TEXT, SectionKind.FOREWORD, SectionKind.TOC}
+# A built-in block's heading is one of the report's labels (the labels editor shows the same wording).
+HEADING_LABEL = {
+    SectionKind.MEASURES: "measures_heading",
+    SectionKind.SCORE_TABLE: "score_heading",
+    SectionKind.CHART: "chart_heading",
+    SectionKind.RECOMMENDATIONS: "recommendations_heading",
+    SectionKind.PHOTOS: "photos_heading",
+}
+
+
+def heading_label(report_kind: str, kind: str) -> str | None:
+    if kind == SectionKind.MEASURES and report_kind == Kind.ANALYSIS:
+        return "analysis_measures_heading"
+    return HEADING_LABEL.get(kind)
+
+
+def addable_kinds(report_kind: str) -> list[tuple[str, str]]:
+    """The kinds the coordinator may add (the plan's intro prints with the title block; the analysis
+    block belongs to the analysis report only)."""
+    return [
+        (k, label)
+        for k, label in SectionKind.choices
+        if k != SectionKind.INTRO and (k != SectionKind.ANALYSIS or report_kind == Kind.ANALYSIS)
+    ]
+
+
+MARKUP = re.compile(r"</?(?:" + "|".join(sorted(TAGS)) + r")\b", re.IGNORECASE)
+
+
+def rich_text_from_input(text: str) -> str:
+    """What a coordinator typed: plain text (paragraphs split by blank lines), or the allowed tags, sanitised."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    return sanitize_rich_text(text) if MARKUP.search(text) else plain_to_html(text)
 
 
 def sequence(kind: str, saved: list[dict]) -> tuple[list[dict], dict[str, dict]]:

@@ -21,6 +21,7 @@ from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
 from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
+from .narrative import generated_texts
 from .sections import sequence as section_sequence
 
 
@@ -124,12 +125,18 @@ def _subheading(measure: Measure, grouping: str) -> str:
 
 
 def measure_groups(
-    *, measures: list[Measure], grouping: str, regroup: bool = True, other: str = "มาตรการอื่น ๆ"
+    *,
+    measures: list[Measure],
+    grouping: str,
+    regroup: bool = True,
+    other: str = "มาตรการอื่น ๆ",
+    number_rows: bool = True,
 ) -> tuple[list[dict], list[dict]]:
     """Rows grouped as the layout asks, and the photo pages (per measure, in the same order).
 
     regroup=False keeps the agency's own sequence: a group starts wherever the group changes, and a
-    measure without a group gets no invented heading.
+    measure without a group gets no invented heading. number_rows=False leaves an unnumbered
+    measure's number cell empty, as the agency left it, instead of counting 1, 2, …
     """
     groups: dict[tuple, dict] = {}
     sequence: list[dict] = []
@@ -144,13 +151,14 @@ def measure_groups(
                 sequence.append({"heading": key[1], "rows": []})
             group = sequence[-1]
         progress = {p.activity_id: p for p in m.round_progress}
-        row = _row(m, None, progress.get(None), m.number or str(seq))
+        own = m.number or (str(seq) if number_rows else "")
+        row = _row(m, None, progress.get(None), own)
         row["subheading"] = _subheading(m, grouping)
         group["rows"].append(row)
         photos = [_photo(ph) for ph in progress[None].photos.all()] if None in progress else []
         for a_seq, a in enumerate(m.activities.all(), start=1):
             p = progress.get(a.id)
-            group["rows"].append(_row(m, a, p, f"{m.number or seq}.{a_seq}"))
+            group["rows"].append(_row(m, a, p, f"{own}.{a_seq}" if own else ""))
             if p:
                 photos += [_photo(ph) for ph in p.photos.all()]
         photos = [ph for ph in photos if ph["name"] or ph["caption"]]  # no empty frame for a missing image
@@ -288,14 +296,29 @@ def report_context(*, report: Report) -> dict:
     rnd = Round.SIX_MONTH if kind == Kind.SIX_MONTH else Round.ANNUAL
     measures = _measures(agency, measures_year, rnd)
     layout = merged_layout(report.layout)
-    labels = merged_labels(report.labels, round_label=Round(rnd).label, measures_year=measures_year.be_year)
+    labels = merged_labels(
+        report.labels,
+        round_label=Round(rnd).label,
+        measures_year=measures_year.be_year,
+        agency_name=agency.name,
+        agency_place=agency.place,
+    )
     groups, photo_pages = measure_groups(
-        measures=measures, grouping=report.grouping, regroup=layout["regroup"], other=labels["other_group"]
+        measures=measures,
+        grouping=report.grouping,
+        regroup=layout["regroup"],
+        other=labels["other_group"],
+        number_rows=layout["number_rows"],
     )
     plan = Plan.objects.filter(agency=agency, year=measures_year).first()
     columns = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
     headers = {c: labels[f"col_{c}"] for c in columns}
     rows = [r for g in groups for r in g["rows"]]
+    if layout["responsible_dashes"]:
+        for r in rows:
+            names = r["cells"]["responsible"].split("\n")
+            if len(names) > 1:
+                r["cells"]["responsible"] = "\n".join(f"- {n}" for n in names)
     widths = column_widths(columns, rows, headers, layout["column_widths"])
     mark_rows_to_keep(rows, widths, font_pt=14 if layout["dense_tables"] else 16)
     ctx = {
@@ -355,9 +378,20 @@ def report_context(*, report: Report) -> dict:
             improve=report.improve_threshold,
             history=table,
         )
-        for row in ctx["analysis"].get("indicators", []):
-            row["text"] = ctx["texts"].get(f"indicator:{row['number']}", {}).get("html", "")
+        _analysis_texts(ctx["analysis"], ctx["texts"])
     return ctx
+
+
+def _analysis_texts(analysis: dict, texts: dict) -> None:
+    """Each paragraph of the analysis: the agency's saved text, else (where one is printed) the generated one."""
+    generated = generated_texts(analysis)
+    for row in analysis.get("indicators", []):
+        anchor = f"indicator:{row['number']}"
+        row["text"] = texts.get(anchor, {}).get("html", "") or generated.get(anchor, "")
+    if "urgent" not in texts and "urgent" in generated:
+        texts["urgent"] = {"kind": "text", "title": "", "html": generated["urgent"], "anchor": "urgent"}
+    for group in analysis.get("by_tool", []):
+        group["text"] = texts.get(f"tool:{group['code']}", {}).get("html", "")
 
 
 def _jsonable(value):
@@ -379,6 +413,12 @@ def context_hash(context: dict) -> str:
     digest = hashlib.sha256(context_json(context).encode())
     digest.update(settings.REPORT_RENDERER_VERSION.encode())
     return digest.hexdigest()
+
+
+def approval_hash(context: dict) -> str:
+    """What an executive approves: the report's data, words, sections and layout as rendered
+    (not the renderer's version, so that an upgrade does not void an approval)."""
+    return hashlib.sha256(context_json(context).encode()).hexdigest()
 
 
 def report_get_or_default(*, agency: Agency, year: FiscalYear, kind: str) -> Report:

@@ -15,12 +15,13 @@ from django.utils import timezone
 from agencies.access import Access
 from agencies.models import Role
 from agencies.selectors import members_with_roles
+from agencies.selectors_accounts import approval_refusal
 from notifications.services import outbox_enqueue
 
 from .models import COMMENT_MAX, PublishedVersion, RenderJob, Report, ReportEvent, ReportSection, State
 from .rendering import render_pdf
 from .sections import sanitize_rich_text
-from .selectors import context_hash, context_json, report_context
+from .selectors import approval_hash, context_hash, context_json, report_context
 
 
 class ServiceError(Exception):
@@ -140,11 +141,42 @@ def render_preview_request(*, access: Access, report: Report, user, data_hash: s
     return render_job_request(report=report, purpose=RenderJob.Purpose.PREVIEW, user=user, data_hash=data_hash)
 
 
-def report_publish_check(*, access: Access, report: Report) -> None:
+APPROVAL_VOIDED = (
+    "รายงานมีการแก้ไขหลังจากผู้บริหารอนุมัติ (มาตรการ ผลการดำเนินการ คะแนน ถ้อยคำ หรือรูปแบบรายงาน) "
+    "จึงเผยแพร่ด้วยการอนุมัติเดิมไม่ได้ รายงานกลับเป็นฉบับร่างแล้ว กรุณาเสนอผู้บริหารเพื่อขออนุมัติใหม่"
+)
+
+
+def _approval_void(*, report: Report, user) -> None:
+    """The content changed since it was approved: back to draft, with a record and a notice.
+
+    Its own transaction, so that the refusal raised after it does not undo it."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().select_related("agency", "year").get(pk=report.pk)
+        if locked.state == State.APPROVED:
+            locked.state = State.DRAFT
+            locked.approved_at, locked.approved_by, locked.approved_hash = None, None, ""
+            locked._history_user = user
+            locked.save()
+            report_event_record(
+                report=locked,
+                action=ReportEvent.Action.APPROVAL_VOIDED,
+                user=user,
+                notify_roles=[Role.COORDINATOR, Role.EXECUTIVE],
+            )
+    report.refresh_from_db()
+
+
+def report_publish_check(*, access: Access, report: Report, user=None) -> None:
+    """Who may publish, and whether the approval still holds: the report's content (data, words,
+    sections, layout) must hash to what the executive approved, else it returns to draft."""
     if not (access.can_manage or access.can_approve):
         raise ServiceError("เฉพาะผู้ประสานงาน ITA หรือผู้บริหารเท่านั้นที่เผยแพร่รายงานได้")
     if report.state != State.APPROVED:
         raise ServiceError("ต้องได้รับอนุมัติจากผู้บริหารก่อนเผยแพร่")
+    if approval_hash(report_context(report=report)) != report.approved_hash:
+        _approval_void(report=report, user=_actor(access, user))
+        raise ServiceError(APPROVAL_VOIDED)
 
 
 def _publish_failures_check(report: Report) -> None:
@@ -170,15 +202,27 @@ def _publish_failures_check(report: Report) -> None:
 
 def report_publish_request(*, access: Access, report: Report, user) -> RenderJob:
     """Check that the user may publish, then leave the rendering and storing to a worker."""
-    report_publish_check(access=access, report=report)
+    report_publish_check(access=access, report=report, user=user)
     _publish_failures_check(report)
     return render_job_request(report=report, purpose=RenderJob.Purpose.PUBLISH, user=user)
 
 
-def report_layout_save(*, access: Access, report: Report) -> Report:
+def report_back_to_draft(report: Report, *, save: bool = True) -> None:
+    """What was proposed, approved or published has changed: it must be proposed and approved again
+    (published versions stay as they are)."""
+    if report.state != State.DRAFT:
+        report.state = State.DRAFT
+        report.approved_at, report.approved_by = None, None
+        if save:
+            report.save(update_fields=["state", "approved_at", "approved_by"])
+
+
+def report_layout_save(*, access: Access, report: Report, changed: bool = True) -> Report:
     access.require_manage()
     if report.agency_id != access.agency.id:
         raise ServiceError("รายงานไม่ได้อยู่ในหน่วยงานของคุณ")
+    if changed:
+        report_back_to_draft(report, save=False)
     report.save()
     return report
 
@@ -196,6 +240,7 @@ NOTICE_SUBJECTS = {
     ReportEvent.Action.SENT_BACK: "{report} ถูกส่งกลับเพื่อแก้ไข",
     ReportEvent.Action.APPROVED: "{report} ได้รับอนุมัติแล้ว",
     ReportEvent.Action.PUBLISHED: "{report} เผยแพร่แล้ว",
+    ReportEvent.Action.APPROVAL_VOIDED: "{report} ถูกแก้ไขหลังอนุมัติ ต้องขออนุมัติใหม่",
 }
 
 
@@ -237,7 +282,7 @@ def report_submit(*, access: Access, report: Report, user=None) -> Report:
         report.save()
     report.state = State.SUBMITTED
     report.submitted_at = timezone.now()
-    report.approved_at, report.approved_by = None, None
+    report.approved_at, report.approved_by, report.approved_hash = None, None, ""
     report.save()
     report_event_record(
         report=report, action=ReportEvent.Action.SUBMITTED, user=_actor(access, user), notify_roles=[Role.EXECUTIVE]
@@ -248,11 +293,15 @@ def report_submit(*, access: Access, report: Report, user=None) -> Report:
 @transaction.atomic
 def report_approve(*, access: Access, report: Report, user) -> Report:
     access.require_approve()
+    refusal = approval_refusal(membership=access.membership)
+    if refusal:  # e.g. an executive account a coordinator set up, not yet confirmed
+        raise ServiceError(refusal)
     if report.state != State.SUBMITTED:
         raise ServiceError("อนุมัติได้เฉพาะรายงานที่เสนอผู้บริหารแล้ว")
     report.state = State.APPROVED
     report.approved_at = timezone.now()
     report.approved_by = user
+    report.approved_hash = approval_hash(report_context(report=report))
     report.save()
     report_event_record(report=report, action=ReportEvent.Action.APPROVED, user=user, notify_roles=[Role.COORDINATOR])
     return report
@@ -283,7 +332,7 @@ def report_send_back(*, access: Access, report: Report, user, comment: str) -> R
     if not report_send_back_allowed(access=access, report=report):
         raise ServiceError("ส่งกลับได้เฉพาะรายงานที่เสนอผู้บริหารหรืออนุมัติแล้วแต่ยังไม่เผยแพร่")
     report.state = State.DRAFT
-    report.approved_at, report.approved_by = None, None
+    report.approved_at, report.approved_by, report.approved_hash = None, None, ""
     report.save()
     roles = [Role.COORDINATOR] if access.can_approve else [Role.COORDINATOR, Role.EXECUTIVE]
     report_event_record(
@@ -295,17 +344,22 @@ def report_send_back(*, access: Access, report: Report, user, comment: str) -> R
 def report_publish_render_and_store(*, report: Report, user, render=None) -> PublishedVersion:
     """Render the archival PDF (inline: a worker's job) and store it as the next version.
 
-    The report must still be approved when the PDF is stored; the check is made again under lock.
+    The report must still be approved, on the very content rendered (approval_hash), when the PDF
+    is stored; the check is made again under lock.
     """
     if report.state != State.APPROVED:
         raise ServiceError("ต้องได้รับอนุมัติจากผู้บริหารก่อนเผยแพร่")
     context = report_context(report=report)
+    approved = approval_hash(context)
+    if approved != report.approved_hash:
+        _approval_void(report=report, user=user)
+        raise ServiceError(APPROVAL_VOIDED)
     data = context_json(context).encode()
     pdf = (render or render_pdf)(context, archival=True, attachments=[("report-data.json", data)])
     sha = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
-        if locked.state != State.APPROVED:
+        if locked.state != State.APPROVED or locked.approved_hash != approved:
             raise ServiceError("รายงานถูกแก้ไขสถานะระหว่างสร้างไฟล์ ต้องได้รับอนุมัติอีกครั้งก่อนเผยแพร่")
         last = locked.versions.aggregate(n=Max("version"))["n"] or 0
         version = PublishedVersion(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("a/<slug:code>/reports/<int:be_year>/<str:kind>/", views.report_detail, name="detail"),
     path("a/<slug:code>/reports/<int:be_year>/<str:kind>/preview.pdf", views.report_preview, name="preview"),
     path("a/<slug:code>/reports/<int:be_year>/<str:kind>/draft.docx", views.report_docx, name="docx"),
+    path("a/<slug:code>/reports/<int:be_year>/<str:kind>/sections/", views.report_authoring, name="authoring"),
     path("a/<slug:code>/reports/<int:be_year>/<str:kind>/<str:action>/", views.report_action, name="action"),
     path("p/<slug:code>/", views.public_list, name="public"),
     path("p/<slug:code>/embed/", views.public_embed, name="embed"),

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from csp.decorators import csp_replace
@@ -16,12 +17,14 @@ from assessments.models import FiscalYear
 from assessments.selectors import year_numbers
 from measures.selectors import year_get
 
-from . import selectors, services
+from . import section_selectors, section_services, selectors, services
 from .docx_export import render_docx
 from .forms import ReportLayoutForm, SendBackForm
-from .models import Kind, PublishedVersion, RenderJob, Report, ReportEvent
+from .layout import LABELS
+from .models import Kind, PublishedVersion, RenderJob, Report, ReportEvent, State
 
 WORKER_NOTICE_AFTER = timedelta(seconds=60)
+BACK_TO_DRAFT = "รายงานกลับเป็นฉบับร่างแล้ว ต้องเสนอผู้บริหารเพื่ออนุมัติอีกครั้ง"
 
 
 def _report(access: Access, be_year: int, kind: str) -> Report:
@@ -65,8 +68,11 @@ def report_detail(request, access: Access, be_year: int, kind: str):
     if request.method == "POST":
         access.require_manage()
         if form.is_valid():
-            services.report_layout_save(access=access, report=form.save(commit=False))
+            was = report.state
+            services.report_layout_save(access=access, report=form.save(commit=False), changed=form.has_changed())
             messages.success(request, "บันทึกรูปแบบรายงานเรียบร้อยแล้ว")
+            if report.state != was:
+                messages.warning(request, BACK_TO_DRAFT)
             return redirect("reports:detail", code=access.agency.code, be_year=be_year, kind=kind)
     versions = report.versions.all() if report.pk else []
     events = list(report.events.select_related("user")[:20]) if report.pk else []
@@ -87,6 +93,106 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
         },
     )
+
+
+BACK = re.compile(r"#[a-z0-9_:-]{1,60}")  # the place on the page to come back to
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _authoring_write(access: Access, report: Report, post) -> str:
+    """Do what one authoring form asked; the message to show."""
+    op, sid = post.get("op", ""), _int(post.get("section"))
+    kw = {"section_id": sid or None, "position": _int(post.get("position")), "kind": post.get("kind", "")}
+    if op == "add":
+        section_services.report_section_add(access=access, report=report, kind=kw["kind"], title=post.get("title", ""))
+        return "เพิ่มส่วนของรายงานแล้ว (อยู่ท้ายรายการ ใช้ปุ่มเลื่อนขึ้นเพื่อจัดลำดับ)"
+    if op == "remove":
+        section_services.report_section_remove(access=access, report=report, **kw)
+        return "นำส่วนนี้ออกจากรายงานแล้ว"
+    if op in ("up", "down"):
+        section_services.report_section_move(access=access, report=report, step=-1 if op == "up" else 1, **kw)
+        return "เลื่อนลำดับแล้ว"
+    if op == "save":
+        section_services.report_section_update(
+            access=access,
+            report=report,
+            title=post.get("title", ""),
+            body=post.get("body", ""),
+            expected_version=_int(post.get("version")),
+            **kw,
+        )
+        return "บันทึกส่วนของรายงานแล้ว"
+    if op == "text":
+        section_services.report_text_save(
+            access=access,
+            report=report,
+            anchor=post.get("anchor", ""),
+            body=post.get("body", ""),
+            expected_version=_int(post.get("version")),
+        )
+        return "บันทึกข้อความแล้ว"
+    if op == "restore":
+        section_services.report_text_restore(access=access, report=report, anchor=post.get("anchor", ""))
+        return "กลับไปใช้ข้อความที่สร้างจากตัวเลขแล้ว"
+    if op == "labels":
+        labels = {
+            key: "" if post.get(f"hide_{key}") else (post.get(f"label_{key}", "").strip() or None) for key in LABELS
+        }
+        section_services.report_labels_save(access=access, report=report, labels=labels)
+        return "บันทึกถ้อยคำหัวข้อและหัวตารางแล้ว"
+    if op == "layout":
+        options = {key: bool(post.get(key)) for key in section_services.LAYOUT_OPTIONS if key != "photos"}
+        options["photos"] = post.get("photos", "")
+        section_services.report_layout_options_save(access=access, report=report, options=options)
+        return "บันทึกตัวเลือกการจัดหน้าแล้ว"
+    raise services.ServiceError("ไม่พบคำสั่ง")
+
+
+def _keep_typed(page: dict, post) -> None:
+    """A refused text save shows the page again with what the user typed, so that nothing is lost."""
+    body, title = post.get("body", ""), post.get("title", "")
+    for item in page["items"]:
+        if str(item["position"]) == post.get("position") and item["kind"] == post.get("kind"):
+            item.update(body=body, title=title, refused=True)
+    for para in page["paragraphs"]:
+        if para["anchor"] == post.get("anchor"):
+            para.update(text=body, refused=True)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@with_access
+def report_authoring(request, access: Access, be_year: int, kind: str):
+    """The coordinator's page to add, remove, order and word the report's sections and paragraphs."""
+    access.require_manage()
+    report = _report(access, be_year, kind)
+    status = 200
+    if request.method == "POST":
+        was = report.state
+        try:
+            message = _authoring_write(access, report, request.POST)
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+            if request.POST.get("op") not in ("save", "text"):
+                return redirect("reports:authoring", code=access.agency.code, be_year=be_year, kind=kind)
+            status = 409 if isinstance(exc, section_services.SectionConflictError) else 400
+        else:
+            messages.success(request, message)
+            if was != State.DRAFT and Report.objects.filter(pk=report.pk, state=State.DRAFT).exists():
+                messages.warning(request, BACK_TO_DRAFT)
+            url = reverse("reports:authoring", kwargs={"code": access.agency.code, "be_year": be_year, "kind": kind})
+            back = request.POST.get("back", "")
+            return redirect(url + (back if BACK.fullmatch(back) else ""))
+    report = _report(access, be_year, kind)
+    page = section_selectors.report_authoring(report=report)
+    if status != 200:
+        _keep_typed(page, request.POST)
+    return render(request, "reports/report_authoring.html", {"report": report, **page}, status=status)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -110,7 +110,7 @@ def test_coordinator_manages_divisions_and_users():
         },
     )
     assert r.status_code == 302
-    m = Membership.objects.get(user__username="new-staff")
+    m = Membership.objects.get(user__username=f"{KSK}.new-staff")  # in the agency's own name space
     assert list(m.divisions.all()) == [division]
     # Another agency's division id is not a valid choice.
     foreign = Division.objects.filter(agency__code="ubon-pao").first()

@@ -208,7 +208,7 @@ def test_coordinator_sets_a_members_email_and_it_is_recorded():
             "role": "viewer",
         },
     )
-    assert r.status_code == 302 and User.objects.get(username="ksk-new").email == "new@example.org"
+    assert r.status_code == 302 and User.objects.get(username=f"{KSK}.ksk-new").email == "new@example.org"
 
 
 @pytest.mark.django_db
@@ -284,7 +284,10 @@ def test_account_events_are_on_the_agencys_audit_page():
     c.post(reverse("agencies:member_unlock", kwargs={"code": KSK, "pk": member.pk}))
     audit = login("ksk-viewer").get("/a/pak-kran/audit/")  # another agency's page: not theirs
     assert audit.status_code in (403, 404)
+    # The executive, whose password the coordinator set, must set their own before anything else.
     r = signed_in("ksk-exec").get(f"/a/{KSK}/audit/?type=account")
+    assert r.status_code == 302 and r["Location"] == reverse("password_change")
+    r = signed_in("ksk-coord").get(f"/a/{KSK}/audit/?type=account")
     rows = [(e.action, e.who, e.item) for e in r.context["entries"]]
     assert [a for a, _, _ in rows] == ["ปลดล็อกการเข้าสู่ระบบ", "ผู้ประสานงานตั้งรหัสผ่านชั่วคราว"]
     assert all("ksk-coord" in who and "ksk-exec" in item for _, who, item in rows)

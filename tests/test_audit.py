@@ -12,7 +12,7 @@ from assessments.models import FiscalYear
 from measures.models import Measure
 from reports import services
 from reports.models import ImmutableVersionError, PublishedVersion, Report, State
-from reports.selectors import report_get_or_default
+from reports.selectors import approval_hash, report_context, report_get_or_default
 
 from .conftest import login
 
@@ -188,7 +188,10 @@ def test_published_versions_never_change():
         agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=2567), kind="annual"
     )
     report.save()
-    Report.objects.filter(pk=report.pk).update(state=State.APPROVED)
+    # Approved on its current content (the approval is bound to it).
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
     report.refresh_from_db()
     v1 = services.report_publish_render_and_store(report=report, user=None, render=lambda *a, **k: STUB_PDF)
     with v1.pdf.open("rb") as fh:
@@ -200,7 +203,10 @@ def test_published_versions_never_change():
     with pytest.raises(ImmutableVersionError):
         PublishedVersion.objects.get(pk=v1.pk).delete()
     # Publishing again is a new version; the first file and its hash stay as they were.
-    Report.objects.filter(pk=report.pk).update(state=State.APPROVED)
+    # Approved on its current content (the approval is bound to it).
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
     report.refresh_from_db()
     v2 = services.report_publish_render_and_store(
         report=report, user=None, render=lambda *a, **k: STUB_PDF.replace(b"%%EOF", b"% v2\n%%EOF")

@@ -276,7 +276,7 @@ def test_member_create(db, username, first, last, password, role, position):
     with rolled_back():
         r, _ = post(c, f"/a/{KSK}/members/new/", data)
         if r.status_code == 302:
-            m = Membership.objects.get(agency__code=KSK, user__username=username.strip())
+            m = Membership.objects.get(agency__code=KSK, user__username=f"{KSK}.{username.strip()}")
             assert m.role == role and same(m.position, position)
 
 

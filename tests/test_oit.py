@@ -28,7 +28,7 @@ from oit import linkcheck
 from oit.models import LinkCheck, OitEvidence, OitItem, OitSnapshot, Source
 from reports import services as report_services
 from reports.models import Report, State
-from reports.selectors import report_get_or_default
+from reports.selectors import approval_hash, report_context, report_get_or_default
 
 from .conftest import login
 
@@ -48,7 +48,11 @@ def publish(kind: str, be_year: int):
         agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=be_year), kind=kind
     )
     report.save()
-    Report.objects.filter(pk=report.pk).update(state=State.APPROVED)
+    report.refresh_from_db()  # the hash is of the report as stored, as the approve service reads it
+    # Approved on its current content (the approval is bound to it).
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
     report.refresh_from_db()
     return report_services.report_publish_render_and_store(report=report, user=None, render=lambda *a, **k: STUB_PDF)
 
@@ -112,6 +116,7 @@ def test_coordinator_adds_and_removes_evidence_with_history():
         f"&lt;iframe src=&quot;http://testserver{PUBLIC}&quot;" in page
         or f'iframe src="http://testserver{PUBLIC}"' in page
     )
+    assert f'&lt;a href="http://testserver{PUBLIC}"&gt;การเปิดเผยข้อมูลสาธารณะ (OIT) ปี 2566&lt;/a&gt;' in page
     # Removal: gone from the page, kept in the history.
     r = coord.post(f"{MANAGE}evidence/{ev.pk}/remove/")
     assert r.status_code == 302
@@ -319,6 +324,27 @@ def test_readiness_lists_missing_evidence_wrong_period_and_failing_links(setting
     counts = {a.code: c for a, c in page.context["rows"]}
     assert counts[KSK] == (1, 43)
     assert f"/a/{KSK}/oit/2566/check/" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_report_added_by_hand_is_judged_by_the_items_rule():
+    """O42 of 2566 is answered by the analysis of 2565 (it carries the 2566 measures): added by
+    hand it is no "wrong year"; the analysis of 2566 under O43 is the wrong kind of report."""
+    publish("analysis", 2565)
+    publish("analysis", 2566)
+    coord = login("ksk-coord")
+    for code, be_year, title in (("O42", 2565, "วิเคราะห์ 2565"), ("O43", 2566, "วิเคราะห์ 2566")):
+        report = Report.objects.get(agency__code=KSK, year__be_year=be_year, kind="analysis")
+        r = coord.post(MANAGE, {"item": item(code).pk, "source": "report", "title": title, "report": report.pk})
+        assert r.status_code == 302
+    rows = {row.item.code: row for row in coord.get(f"{MANAGE}check/").context["rows"]}
+    assert [(e.title, e.auto, e.problem) for e in rows["O42"].evidence][1:] == [("วิเคราะห์ 2565", False, "")]
+    assert rows["O43"].problems == [
+        "วิเคราะห์ 2566: รายงานการวิเคราะห์ผลการประเมินไม่ใช่หลักฐานของข้อนี้"
+        " (ข้อนี้ใช้รายงานผลการดำเนินการรอบ 6 เดือน หรือ รายงานผลการดำเนินการประจำปี)"
+    ]
+    counts = {a.code: c for a, c in login("lopburi-office").get("/oversight/oit/?year=2566").context["rows"]}
+    assert counts[KSK] == (1, 43)  # O42, not O43
 
 
 # ---------------------------------------------------------------------------- link checker

@@ -49,6 +49,7 @@ def test_labels_saved_override_defaults_and_empty_prints_nothing():
     assert labels["measures_heading"] == "" and labels["col_outcome"] == "ผลสัมฤทธิ์"
     assert labels["score_heading"] == layout.LABELS["score_heading"]
     assert layout.merged_layout({"photos": "x", "nope": 1}) == {**layout.LAYOUT_DEFAULTS}
+    assert layout.merged_labels({}, agency_name="อบต.ก", agency_place="")["title_agency"] == "อบต.ก"
 
 
 def _demo(code, year, kind, **fields):
@@ -72,6 +73,15 @@ def test_no_regrouping_keeps_the_agency_order_without_invented_groups():
 @pytest.mark.django_db
 def test_demo_layouts_follow_their_seeds():
     assert not _demo("nong-bua-ban", 2568, "annual").show_cover  # seed 001: no cover
+    ctx = report_context(report=_demo("nong-bua-ban", 2568, "annual"))
+    assert {r["cells"]["number"] for g in ctx["groups"] for r in g["rows"]} == {""}  # its ลำดับที่ cells are empty
+    assert ctx["labels"]["title_agency"] == "ขององค์การบริหารส่วนตำบลหนองบัวบาน อำเภอจัตุรัส จังหวัดชัยภูมิ"
+    ctx = report_context(report=_demo("ubon-pao", 2566, "six_month"))  # seed 004: its heading, no title block
+    assert ctx["labels"]["measures_heading"].startswith("มาตรการส่งเสริมคุณธรรมและความโปร่งใสขององค์การบริหารส่วนจังหวัด")
+    assert not ctx["report"]["layout"]["title_block"] and not ctx["report"]["layout"]["period_line"]
+    responsible = [r["cells"]["responsible"] for g in ctx["groups"] for r in g["rows"]]
+    assert "กองการเจ้าหน้าที่" in responsible  # one unit: no dash, as the seed prints it
+    assert "- สำนักปลัดองค์การบริหารส่วนจังหวัด\n- หน่วยตรวจสอบภายใน\n- ทุกส่วนราชการ" in responsible
     assert not _demo("pak-kran", 2567, "annual").show_cover  # seed 003: no cover
     ctx = report_context(report=_demo("khao-samo-khon", 2567, "annual"))
     assert ctx["photos_beside"] and not ctx["photo_pages"]
@@ -107,11 +117,14 @@ def test_rows_start_on_one_page_and_no_page_is_nearly_empty(code, year, kind):
                 assert any(texts) or not cells, f"page {number + 1}: an empty row fragment"
     # No page but the last carries less than a quarter of its height, cover and title pages aside.
     for number, page in enumerate(doc[:-1]):
-        blocks = [b for b in page.get_text("blocks") if b[1] > 60 and b[3] < page.rect.height - 60]
+        # Body blocks start between the running header and the page number; a table cell filled
+        # to the bottom margin ends just inside the footer zone and still counts.
+        foot = page.rect.height - 60
+        blocks = [b for b in page.get_text("blocks") if 60 < b[1] < foot]
         images = page.get_images()
         if not blocks and not images:
             continue
-        bottom = max([b[3] for b in blocks] + [0])
+        bottom = max([min(b[3], foot) for b in blocks] + [0])
         used = (bottom - 60) / (page.rect.height - 120)
         assert used >= 0.25 or images or number == 0, f"{code} page {number + 1}: {used:.0%} used"
 

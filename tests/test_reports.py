@@ -78,12 +78,21 @@ def test_takhram_en_analysis_writes_narrative_from_the_table(tmp_path):
 
 
 @pytest.mark.django_db
-def test_ubon_pao_six_month_grouped_by_tool_and_indicator(tmp_path):
+def test_ubon_pao_six_month_prints_the_seed_tables_words(tmp_path):
+    """Seed 004: its column titles, the tool line inside the focus cell, nothing it did not write."""
     text = squash(text_of(render("ubon-pao", 2566, "six_month"), tmp_path))
-    assert "รอบ6เดือน" in text and "1ตุลาคม2565–31มีนาคม2566" in text
-    assert "แบบวัดIIT" in text and "แบบวัดOIT" in text
+    assert "รอบ๖เดือน(เดือนตุลาคม๒๕๖๕-มีนาคม๒๕๖๖)" in text  # the cover, as the seed words it
+    assert "1ตุลาคม2565–31มีนาคม2566" not in text  # no computed period line
+    assert "เครื่องมือการประเมินIITตัวชี้วัดการใช้งบประมาณ" in text and "เครื่องมือการประเมินOIT" in text
+    assert "แบบวัดIIT" not in text  # no group headings the seed does not print
     assert "ดำเนินการแล้วเสร็จเมื่อวันที่18เมษายน2566" in text
-    for header in ["ประเด็นที่ต้องพัฒนา", "ผู้รับผิดชอบ", "ขั้นตอนหรือวิธีการปฏิบัติ", "การรายงานผลและการกำกับติดตาม"]:
+    for header in [
+        "ประเด็นที่ต้องปรับปรุงแก้ไข/ประเด็นที่ต้องพัฒนา",
+        "ผู้รับผิดชอบ",
+        "ขั้นตอนหรือวิธีการ/มาตรการ",
+        "การรายงานผลและการกำกับติดตาม",
+        "กำหนดเวลาแล้วเสร็จ/ผลการดำเนินการ",
+    ]:
         assert header in text
 
 

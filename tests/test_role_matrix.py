@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from PIL import Image
 
+from accounts.models import Invitation
+from accounts.services_invitations import invitation_token
 from agencies.models import AccountEvent, Agency, Division, Membership
 from assessments.models import AssessmentResult, FiscalYear
 from measures import photo_stash
@@ -256,6 +258,23 @@ def set_report_state(state):
     return setup
 
 
+def set_report_approved(w):
+    """Approved on its current content (reports.selectors.approval_hash), so that it may be published."""
+    from reports.selectors import approval_hash, report_context
+
+    report = Report.objects.get(pk=w.report.pk)
+    Report.objects.filter(pk=report.pk).update(
+        state=State.APPROVED, approved_hash=approval_hash(report_context(report=report))
+    )
+
+
+def matrix_invitation() -> Invitation:
+    invitation, _ = Invitation.objects.get_or_create(
+        agency=Agency.objects.get(code=A), email="matrix-invited@example.org", defaults={"role": "viewer"}
+    )
+    return invitation
+
+
 def report_state(w):
     return Report.objects.get(pk=w.report.pk).state
 
@@ -304,7 +323,7 @@ CASES = [
             "password": "a-Long-pass-2567",
             "role": "viewer",
         },
-        effect=lambda w: Membership.objects.filter(user__username="matrix-user").exists(),
+        effect=lambda w: Membership.objects.filter(user__username=f"{A}.matrix-user").exists(),
         writers=COORDINATOR,
     ),
     Case(
@@ -372,6 +391,33 @@ CASES = [
         data=lambda w: {"new_password1": "a-Long-pass-2567", "new_password2": "a-Long-pass-2567"},
     ),
     Case("password_reset_complete", get=PUBLIC, post=policy(405)),
+    # accounts: invitations (the coordinator names an e-mail address; the link is the capability)
+    Case(
+        "invitations:new",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=code,
+        data=lambda w: {"email": "matrix@example.org", "role": "viewer"},
+        effect=lambda w: Invitation.objects.filter(email="matrix@example.org").count(),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "invitations:accept",
+        get=PUBLIC,
+        post=PUBLIC,  # a refusal (already a member, an empty form) is a page, not an error
+        kwargs=lambda w: {"token": invitation_token(matrix_invitation())},
+        effect=lambda w: Membership.objects.filter(agency__code=A).count(),
+        # Anyone signed in who holds the link joins (members of A already are: refused).
+        writers=frozenset({"oversight", "other_coordinator"}),
+    ),
+    Case(
+        "invitations:accept",
+        id="invitations:accept forged",
+        get=policy(404),
+        post=policy(404),
+        kwargs=lambda w: {"token": "1:forged:token"},
+        effect=lambda w: Membership.objects.filter(agency__code=A).count(),
+    ),
     # notifications: the agency's outbox and LINE account, coordinators only
     Case("notifications:outbox", get=MANAGE, post=MANAGE, kwargs=code),
     Case(
@@ -566,6 +612,37 @@ CASES = [
         effect=lambda w: Report.objects.get(pk=w.report.pk).title,
         writers=COORDINATOR,
     ),
+    # The authoring page: sections, analysis paragraphs and wording; the agency's coordinators only.
+    Case(
+        "reports:authoring",
+        id="reports:authoring add",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=report_kw,
+        data=lambda w: {"op": "add", "kind": "text", "title": "ข้อความทดสอบสิทธิ์"},
+        effect=lambda w: list(w.report.sections.values_list("kind", "title")),
+        writers=COORDINATOR,
+    ),
+    Case(
+        "reports:authoring",
+        id="reports:authoring labels",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=report_kw,
+        data=lambda w: {"op": "labels", "label_score_heading": "หัวข้อทดสอบสิทธิ์"},
+        effect=lambda w: Report.objects.get(pk=w.report.pk).labels,
+        writers=COORDINATOR,
+    ),
+    Case(
+        "reports:authoring",
+        id="reports:authoring text",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=report_kw,
+        data=lambda w: {"op": "text", "anchor": "measures_intro", "body": "ข้อความนำทดสอบสิทธิ์", "version": "0"},
+        effect=lambda w: list(w.report.sections.filter(anchor="measures_intro").values_list("body", flat=True)),
+        writers=COORDINATOR,
+    ),
     # A draft holds every division's progress: not for division staff (see measure_get_for_access).
     Case("reports:preview", get=READ_WHOLE_AGENCY, post=READ_WHOLE_AGENCY, kwargs=report_kw),
     Case("reports:docx", get=READ_WHOLE_AGENCY, post=policy(405, anonymous=LOGIN), kwargs=report_kw),
@@ -606,7 +683,7 @@ CASES = [
         get=POST_ONLY,
         post=PUBLISH,
         kwargs=lambda w: {**report_kw(w), "action": "publish"},
-        setup=set_report_state(State.APPROVED),
+        setup=set_report_approved,
         # Publishing queues the archival rendering for a worker, which stores the new version.
         effect=lambda w: (
             PublishedVersion.objects.filter(report=w.report).count(),
@@ -702,6 +779,48 @@ CASES = [
         effect=lambda w: OitSnapshot.objects.filter(agency__code=A).count(),
         writers=COORDINATOR,
     ),
+    # A year's OIT list: national staff only (tests/test_oit_items.py), no persona here.
+    Case("oit:national_years", get=NATIONAL, post=NATIONAL),
+    Case("oit:national_items", get=NATIONAL, post=NATIONAL, kwargs=lambda w: {"be_year": OIT_YEAR}),
+    Case(
+        "oit:national_items_copy",
+        get=POST_ONLY,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": 2570},
+        data=lambda w: {"source": str(OIT_YEAR)},
+        effect=lambda w: OitItem.objects.filter(year__be_year=2570).count(),
+    ),
+    Case(
+        "oit:national_item_add",
+        get=NATIONAL,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": OIT_YEAR},
+        data=lambda w: {"code": "O99", "title": "ข้อทดสอบสิทธิ์", "period": "current"},
+        effect=lambda w: OitItem.objects.filter(year__be_year=OIT_YEAR).count(),
+    ),
+    Case(
+        "oit:national_item_edit",
+        get=NATIONAL,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": OIT_YEAR, "pk": oit_item("O1").pk},
+        data=lambda w: {"code": "O1", "title": "ชื่อทดสอบสิทธิ์", "period": "current"},
+        effect=lambda w: oit_item("O1").title,
+    ),
+    Case(
+        "oit:national_item_move",
+        get=POST_ONLY,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": OIT_YEAR, "pk": oit_item("O2").pk},
+        data=lambda w: {"direction": "up"},
+        effect=lambda w: oit_item("O2").order,
+    ),
+    Case(
+        "oit:national_item_delete",
+        get=POST_ONLY,
+        post=NATIONAL,
+        kwargs=lambda w: {"be_year": OIT_YEAR, "pk": oit_item("O3").pk},
+        effect=lambda w: OitItem.objects.filter(year__be_year=OIT_YEAR, code="O3").exists(),
+    ),
     Case("oit:public", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
     Case("oit:public_json", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
     Case("oit:public_csv", get=PUBLIC, post=PUBLIC, kwargs=oit_kw),
@@ -730,6 +849,7 @@ PUBLIC_VIEWS = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitations:accept",
     "reports:public",
     "reports:embed",
     "reports:public_pdf",

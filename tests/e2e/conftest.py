@@ -19,6 +19,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 KSK = "khao-samo-khon"
+UBN = "ubon-pao"
 
 
 # Every test module here starts with: pytestmark = E2E
@@ -148,3 +149,15 @@ def people(browser, portal):
     for s in sessions:
         s.close()
     assert not problems, problems
+
+
+def publish_oit_page(monkeypatch, code: str = UBN) -> str:
+    """The agency's public 2566 OIT page as `load_demo --publish` makes it — for ubon-pao its
+    six-month report of 2566 under O43 (linked automatically), an uploaded PDF (O2) and an external
+    link (O6) — with a small PDF standing in for the renderer's (the pages are under test here)."""
+    from agencies.models import Agency
+    from demo.publish import demo_pdf, demo_publish_oit
+
+    monkeypatch.setattr("reports.services.render_pdf", lambda *a, **k: demo_pdf(lines=["รายงาน (ตัวอย่าง)"]))
+    assert demo_publish_oit(agency=Agency.objects.get(code=code))
+    return f"/p/{code}/2566/oit/"

@@ -15,8 +15,9 @@ from django.urls import resolve
 
 from agencies.models import Membership
 from measures.models import Activity, Measure, Progress
+from oit.models import OitItem
 
-from .conftest import E2E, KSK, ROOT
+from .conftest import E2E, KSK, ROOT, UBN, publish_oit_page
 from .test_accessibility import NOT_SCANNED_HERE, focus_is_visible, make_national_staff, project_url_names, tab_to
 
 pytestmark = E2E
@@ -28,7 +29,8 @@ LAPTOP = {"width": 1366, "height": 768}
 PRIMARY_ACTION = "main form[method=post] button[type=submit]:not(.secondary):not(.danger)"
 
 
-def pages_by_role() -> dict[str | None, list[str]]:
+def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
+    o42 = OitItem.objects.get(year__be_year=2566, code="O42")
     measure = Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
     activity = Activity.objects.create(measure=measure, order=1, title="ประชุมชี้แจงเจ้าหน้าที่")
     viewer = Membership.objects.get(user__username="ksk-viewer")
@@ -43,7 +45,8 @@ def pages_by_role() -> dict[str | None, list[str]]:
             "/password-reset/sent/",
             "/password-reset/MQ/not-a-token/",
             "/password-reset/done/",
-            f"/p/{KSK}/2566/oit/",  # the public OIT page (or its 404 while nothing is published)
+            f"/p/{KSK}/2566/oit/",  # the public OIT page's 404 (nothing published in this test)
+            oit_page,  # ubon-pao's, with evidence of each kind (tests/e2e/conftest.py)
         ],
         "ksk-staff1": [
             f"{a}/my-work/",
@@ -80,13 +83,23 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"{a}/measures/copy-year/",
             f"{a}/scores/2567/edit/",
             f"{a}/reports/2567/annual/",
+            f"{a}/reports/2567/annual/sections/",
+            f"{a}/reports/2567/analysis/sections/",
             f"{a}/workbook/",
             f"{a}/audit/",
             "/a/pak-kran/",  # 404, in Thai
         ],
         "ksk-exec": [f"{a}/", f"{a}/reports/2567/six_month/", f"{a}/reports/2567/analysis/"],
         "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", "/oversight/oit/?year=2566", f"{a}/"],
-        "national-office": ["/oversight/?year=2567&kind=SAO", "/oversight/ranking/?year=2567&page=2"],
+        "national-office": [
+            "/oversight/?year=2567&kind=SAO",
+            "/oversight/ranking/?year=2567&page=2",
+            "/national/oit/",
+            "/national/years/2566/oit/",
+            "/national/years/2570/oit/",  # no list yet: the copy form
+            "/national/years/2566/oit/add/",
+            f"/national/years/2566/oit/{o42.pk}/",
+        ],
         "ita-admin": ["/national/scores/", "/national/years/", "/national/years/2570/", "/national/years/2568/"],
     }
 
@@ -96,6 +109,8 @@ def expected_statuses(user: str | None, url: str) -> set[int]:
         return {403}
     if "pak-kran" in url:
         return {404}
+    if url.startswith(f"/p/{UBN}/"):  # published in the test (tests/e2e/conftest.py)
+        return {200}
     if url.startswith("/p/"):  # public pages: 404 (in Thai) while the agency has published nothing
         return {200, 404}
     return {200}
@@ -138,8 +153,8 @@ def primary_action_problem(page) -> str | None:
     return None if inside else f"outside the viewport: {box}"
 
 
-def test_every_page_fits_a_phone_and_a_laptop(people):
-    pages = pages_by_role()
+def test_every_page_fits_a_phone_and_a_laptop(people, monkeypatch):
+    pages = pages_by_role(publish_oit_page(monkeypatch))
     scanned = {resolve(urlsplit(url).path).view_name for urls in pages.values() for url in urls}
     missing = project_url_names() - scanned - set(NOT_SCANNED_HERE)
     assert not missing, f"pages this test does not visit: {sorted(missing)}"

@@ -1,9 +1,10 @@
-"""Start a year's OIT list from another year's (each item names its predecessor); edit it in the admin."""
+"""Start a year's OIT list from another year's (each item names its predecessor); edit it on the national OIT page."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import FiscalYear
-from oit.services import ServiceError, oit_items_copy
+from oit.services import ServiceError
+from oit.services_items import oit_items_copy
 
 
 class Command(BaseCommand):
