@@ -55,6 +55,10 @@ def division_delete(*, access: Access, division: Division) -> None:
     in_use = _rows_naming(division)
     if in_use:
         raise ServiceError(f"ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบ{'และ'.join(in_use)}อยู่")
+    # Staff see and edit only their divisions' work: deleting theirs would leave them with none.
+    staff = division.membership_set.count()
+    if staff:
+        raise ServiceError(f"ลบไม่ได้: ยังมีผู้ใช้สังกัดกอง/สำนักนี้อยู่ {staff} คน กรุณาย้ายไปกอง/สำนักอื่นหรือลบออกจากหน่วยงานก่อน")
     division.delete()
 
 

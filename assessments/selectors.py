@@ -11,20 +11,33 @@ from ita_portal.cache import agency_cached
 from ita_portal.thai import fiscal_year_bounds, fiscal_year_of
 
 from .models import AssessmentResult, FiscalYear, Indicator, RatingBand
-from .services import rating_compute, tool_scores_derive
+from .services import rating_candidates, tool_scores_derive
+
+
+def round_default_due(*, be_year: int, annual: bool) -> datetime.date:
+    """THE default due date of a fiscal year's reporting round, for a year without its own date
+    (FiscalYear.six_month_due / annual_due): one month after the round's period ends.
+
+    The six-month round (1 ต.ค.–31 มี.ค.) is due 30 เม.ย.; the 12-month round covers the whole
+    fiscal year, which ends 30 ก.ย., so it is due 31 ต.ค. after it. No text fixes these dates
+    (docs/domain.md: settings per year); one month after the period, the same for both rounds, is
+    the date the reminders and the follow-up board have always used, and an agency that needs
+    longer gets its own date (annual_due, or the coordinator's RoundSchedule).
+    """
+    end_year = fiscal_year_bounds(be_year)[1].year
+    return datetime.date(end_year, 10, 31) if annual else datetime.date(end_year, 4, 30)
 
 
 def annual_round_open_until(year: FiscalYear) -> datetime.date:
-    """The last day a year's 12-month round is due: its annual_due, or without one, 31 ธ.ค. after
-    the year ends (three months for the report on the whole year)."""
-    return year.annual_due or datetime.date(fiscal_year_bounds(year.be_year)[1].year, 12, 31)
+    """The last day a year's 12-month round is due: its annual_due, else round_default_due."""
+    return year.annual_due or round_default_due(be_year=year.be_year, annual=True)
 
 
 def year_due(*, today: datetime.date) -> FiscalYear | None:
     """The fiscal year whose round is due on `today` (the date part of the default year).
 
     The previous fiscal year while its 12-month round is still due (today ≤ its annual_due, or
-    31 ธ.ค. without one: in ต.ค.–ธ.ค. last year's annual report is what the agency is working on);
+    31 ต.ค. without one: in ต.ค. last year's annual report is what the agency is working on);
     otherwise today's fiscal year. A year not in the table: the newest before it, else the oldest.
     One query (two when no year up to today's exists).
     """
@@ -59,10 +72,19 @@ class YearScores:
     indicator_names: dict[int, str] = field(default_factory=dict)
     change: Decimal | None = None  # overall against the previous year with a score
     bands_confirmed: bool = True
+    level_candidates: list[str] = field(default_factory=list)  # more than one: tool scores needed
+
+    @property
+    def level_undecided(self) -> bool:
+        """The year's rules cannot decide the level without the tool scores (IIT/EIT/OIT)."""
+        return len(self.level_candidates) > 1
 
     @property
     def level_mismatch(self) -> bool:
-        return bool(self.level_awarded and self.level_computed and self.level_awarded != self.level_computed)
+        """The awarded level is one the rules cannot give these scores (not merely undecided)."""
+        if not self.level_awarded or not self.level_candidates:
+            return False
+        return self.level_awarded not in self.level_candidates
 
     @property
     def to_target(self) -> Decimal | None:
@@ -121,12 +143,14 @@ def score_history(*, agency: Agency, years: list[int] | None = None) -> ScoreHis
         derived = {code: v for code, v in derived.items() if code not in tools}
         order = {i.tool.code: i.tool.order for i in year_indicators}
         tools = dict(sorted({**tools, **derived}.items(), key=lambda kv: order.get(kv[0], 99)))
+        candidates = rating_candidates(bands=bands, overall=r.overall, tool_scores=tools.values())
         ys = YearScores(
             be_year=r.year.be_year,
             target=r.year.target_score,
             overall=r.overall,
             level_awarded=r.level_awarded,
-            level_computed=rating_compute(bands=bands, overall=r.overall, tool_scores=tools.values()),
+            level_computed=candidates[0] if len(candidates) == 1 else None,
+            level_candidates=candidates,
             tools=tools,
             tools_derived=set(derived),
             indicators=indicators,

@@ -20,25 +20,41 @@ from .models import (
 )
 
 
-def rating_compute(
+def rating_candidates(
     *, bands: Iterable[RatingBand], overall: Decimal | None, tool_scores: Iterable[Decimal]
-) -> str | None:
-    """The level a year's rules give: the first band (in order) whose conditions hold.
+) -> list[str]:
+    """The levels a year's rules allow for these scores, best first.
 
-    Without the tool scores a band that needs them cannot be shown to hold, so it is skipped;
-    without an overall score there is no level.
+    Bands are tried in order and the first whose conditions hold wins, so the scores decide one
+    level. A band that needs every tool score (ผ่านดีเยี่ยม, ผ่านดี from 2566) cannot be decided
+    when no tool score is known (a result entered with its overall score only): it stays a
+    candidate, and so does every band below it down to the first that needs no tool scores.
     """
     if overall is None:
-        return None
+        return []
     tools = list(tool_scores)
+    candidates = []
     for band in sorted(bands, key=lambda b: b.order):
         if overall < band.min_overall:
             continue
         if band.min_each_tool is not None:
-            if not tools or any(t < band.min_each_tool for t in tools):
+            if not tools:
+                candidates.append(band.label)
                 continue
-        return band.label
-    return None
+            if any(t < band.min_each_tool for t in tools):
+                continue
+        candidates.append(band.label)
+        break
+    return candidates
+
+
+def rating_compute(
+    *, bands: Iterable[RatingBand], overall: Decimal | None, tool_scores: Iterable[Decimal]
+) -> str | None:
+    """The level a year's rules give; None without an overall score, or when the level depends
+    on tool scores that are not known (rating_candidates then lists the possible levels)."""
+    candidates = rating_candidates(bands=bands, overall=overall, tool_scores=tool_scores)
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def tool_scores_derive(

@@ -352,8 +352,8 @@ def scenario(a: str, b: str, bucket, media: Path) -> None:
     # 2. The draft through B, rendered by a worker.
     base = f"/a/{KSK}/reports/2567/annual"
     t = time.perf_counter()
-    r = coord.get(f"{b}{base}/preview.pdf")
-    check(r.status == 202, f"draft through B answered {r.status}")
+    r = coord.post(f"{b}{base}/preview.pdf")  # the draft page's button; a GET queues nothing
+    check(r.status == 302, f"draft through B answered {r.status}")
     draft, waited = wait_pdf(coord, f"{b}{base}/preview.pdf", "draft")
     step("draft asked through B until B served the PDF (a worker rendered it)", t)
     check((440, 330) in pdf_images(draft.body), f"the draft has no photo: {pdf_images(draft.body)}")
@@ -411,7 +411,7 @@ def scenario(a: str, b: str, bucket, media: Path) -> None:
         browsers.append((code, br, server))
     t = time.perf_counter()
     for code, br, server in browsers:
-        check(br.get(f"{server}/a/{code}/reports/2567/annual/preview.pdf").status == 202, f"{code}: draft not queued")
+        check(br.post(f"{server}/a/{code}/reports/2567/annual/preview.pdf").status == 302, f"{code}: draft not queued")
     for code, br, server in browsers:
         other = b if server == a else a
         wait_pdf(br, f"{other}/a/{code}/reports/2567/annual/preview.pdf", f"draft of {code}")

@@ -10,6 +10,8 @@ never the portal's own db.sqlite3. The database is migrated first.
 
 Prints the seconds and rows per second of: writing the sheet, the preview (dry run), the import
 into empty scores (all rows new), and a second import of the same file (all rows unchanged).
+On SQLite, while each preview runs another connection tries a write every 20 ms without waiting,
+and the benchmark prints how many were refused ("database is locked"): a preview holds no lock.
 Not a timed test: the target (≤ 60 s each on the project's 2-core machine) is in the README.
 """
 
@@ -124,10 +126,14 @@ def main() -> int:
         return path
 
     def run(label: str, path: Path, dry_run: bool) -> None:
+        probe = _WriteProbe(connection.settings_dict["NAME"]) if dry_run and connection.vendor == "sqlite" else None
         t = time.perf_counter()
         preview = score_sheet_import(file=path, dry_run=dry_run, filename=path.name)
         s = time.perf_counter() - t
         print(f"{label:<36} {s:6.1f} s  {n / s:9,.0f} rows/s  ({preview.summary()})")
+        if probe is not None:
+            tried, refused = probe.stop()
+            print(f"{'':<36} another connection's writes meanwhile: {tried} tried, {refused} refused (locked)")
         if not preview.ok:
             for p in preview.problems[:10]:
                 print("  ", p)
@@ -149,6 +155,37 @@ def main() -> int:
     assert first == expected - Decimal("0.01"), (first, expected)
     print(f"stored: {stored.count():,} indicator scores of synthetic agencies for {args.year} (checked)")
     return 0
+
+
+class _WriteProbe:
+    """A second SQLite connection that tries a tiny write every 20 ms, never waiting for the lock."""
+
+    def __init__(self, path):
+        import sqlite3
+        import threading
+
+        self.tried = self.refused = 0
+        self.done = threading.Event()
+        self.con = sqlite3.connect(str(path), timeout=0, isolation_level=None, check_same_thread=False)
+        self.con.execute("CREATE TABLE IF NOT EXISTS bench_write_probe (n INTEGER)")
+        self.thread = threading.Thread(target=self._loop, args=(sqlite3.OperationalError,))
+        self.thread.start()
+
+    def _loop(self, locked) -> None:
+        while not self.done.wait(0.02):
+            self.tried += 1
+            try:
+                self.con.execute("BEGIN IMMEDIATE")
+                self.con.execute("INSERT INTO bench_write_probe VALUES (1)")
+                self.con.execute("COMMIT")
+            except locked:
+                self.refused += 1
+
+    def stop(self) -> tuple[int, int]:
+        self.done.set()
+        self.thread.join()
+        self.con.close()
+        return self.tried, self.refused
 
 
 if __name__ == "__main__":

@@ -283,6 +283,9 @@ REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "120"))
 # timeout (wall clock and CPU), and how much address space the render may add to the worker's.
 REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "1024"))
 REPORT_RENDER_MAX_ATTEMPTS = int(os.environ.get("REPORT_RENDER_MAX_ATTEMPTS", "2"))
+# Failed draft renders of the same data a coordinator may retry (reports.services): after that the
+# data must change (e.g. shorter text), so one report cannot keep the shared workers busy.
+REPORT_RENDER_MAX_RETRIES = int(os.environ.get("REPORT_RENDER_MAX_RETRIES", "2"))
 
 # Background tasks (PDF rendering): django-tasks with the django-tasks-db backend; workers run
 # scripts/worker.sh. TASKS_BACKEND=immediate runs tasks inline (tests, one-off scripts).

@@ -7,7 +7,7 @@ from ita_portal import thai
 from ita_portal.fields import BEDateField
 
 from .models import Activity, Measure, Plan, Progress, Status, UnableReason
-from .rules import completion_window, progress_problems, unable_reason_kept
+from .rules import completion_window, measure_name_problem, progress_problems, unable_reason_kept
 
 TEXTAREA = {"rows": 4}
 
@@ -144,6 +144,15 @@ class MeasureForm(forms.ModelForm):
         self.fields["indicators"].queryset = Indicator.objects.filter(year=year)
         self.fields["issue"].empty_label = "— ไม่ระบุ —"
         self.fields["tool"].empty_label = "— ไม่ระบุ —"
+        # An imported measure may have only its issue to improve: it stays editable, title to add.
+        self.fields["title"].required = False
+
+    def clean(self):
+        data = super().clean()
+        problem = measure_name_problem(title=data.get("title", ""), focus=data.get("focus", ""))
+        if problem:
+            self.add_error("title", problem)
+        return data
 
 
 class ActivityForm(forms.ModelForm):

@@ -13,6 +13,13 @@ UNABLE_NEEDS_REASON = "สถานะ “ไม่สามารถดำเ�
 REASON_ONLY_WHEN_UNABLE = "ระบุเหตุที่ดำเนินการไม่ได้เฉพาะเมื่อสถานะเป็น “ไม่สามารถดำเนินการได้”"
 DONE_NEEDS_DATE = "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ"
 BUDGET_NOT_NEGATIVE = "งบประมาณต้องไม่ติดลบ"
+MEASURE_NEEDS_NAME = "กรุณากรอกชื่อมาตรการ/กิจกรรม (หรืออย่างน้อยประเด็นที่ต้องพัฒนา)"
+
+
+def measure_name_problem(*, title: str, focus: str) -> str:
+    """A measure is named by its title or, until it has one (as agency workbooks often leave it),
+    by the issue to improve: the same rule for the import and the web form."""
+    return "" if (title or "").strip() or (focus or "").strip() else MEASURE_NEEDS_NAME
 
 
 def progress_problems(

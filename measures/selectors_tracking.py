@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from agencies.models import Agency, Division, Role
 from agencies.selectors import members_with_roles
 from assessments.models import FiscalYear
+from assessments.selectors import round_default_due
 from ita_portal.thai import BE_OFFSET
 
 from .models import Activity, Measure, Progress, ReminderSetting, Round, RoundSchedule, Status, default_remind_days
@@ -36,15 +37,14 @@ STATE_ORDER = {state: i for i, state in enumerate(STATE_LABELS)}
 def round_default_dates(*, year: FiscalYear, round: str) -> tuple[datetime.date, datetime.date, bool]:
     """(opens_on, due_on, from the year) for a round without the agency's own dates.
 
-    Without a date on the year: the six-month round (1 ต.ค.–31 มี.ค.) is due 30 เม.ย. of the
-    fiscal year's BE year; the annual round (the whole year, to 30 ก.ย.) 31 ต.ค. after it.
+    Without a date on the year: assessments.selectors.round_default_due (the year selector's rule
+    too), 30 เม.ย. for the six-month round and 31 ต.ค. after the year for the annual round.
     """
     ce = year.be_year - BE_OFFSET
-    if round == Round.SIX_MONTH:
-        opens, given, fallback = datetime.date(ce, 4, 1), year.six_month_due, datetime.date(ce, 4, 30)
-    else:
-        opens, given, fallback = datetime.date(ce, 10, 1), year.annual_due, datetime.date(ce, 10, 31)
-    due = given or fallback
+    annual = round != Round.SIX_MONTH
+    opens = datetime.date(ce, 10, 1) if annual else datetime.date(ce, 4, 1)
+    given = year.annual_due if annual else year.six_month_due
+    due = given or round_default_due(be_year=year.be_year, annual=annual)
     return min(opens, due), due, given is not None
 
 

@@ -2,11 +2,12 @@
 
 Web requests create a RenderJob and enqueue `render_report` when their transaction commits
 (services.render_job_request). A worker (`scripts/worker.sh`: django-tasks-db's `db_worker`,
-recycled after N jobs) runs the task: it reads the report's context from the database, then forks
-a child that only renders (rendering.render_pdf touches no database) under an address-space and
-CPU-time limit, and a wall-clock limit enforced by the parent. A child that overruns is killed;
-the job fails with a Thai message and the worker goes on. `sweep_render_jobs` repairs jobs whose
-worker died.
+recycled after N jobs) runs the task, which takes the queued job that is fairest between
+agencies (selectors_queue), not necessarily the one it was queued for. It reads the report's
+context from the database, then forks a child that only renders (rendering.render_pdf touches
+no database) under an address-space and CPU-time limit, and a wall-clock limit enforced by the
+parent. A child that overruns is killed; the job fails with a Thai message and the worker goes
+on. `sweep_render_jobs` repairs jobs whose worker died.
 """
 
 import logging
@@ -18,12 +19,14 @@ import tempfile
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from . import rendering
 from .models import RenderJob
+from .selectors_queue import render_job_next_id
 
 logger = logging.getLogger(__name__)
 
@@ -166,14 +169,17 @@ def _user_message(exc: BaseException) -> str:
     return "สร้างรายงานไม่สำเร็จ เกิดข้อผิดพลาดภายในระบบ กรุณาลองใหม่หรือแจ้งผู้ดูแลระบบ"
 
 
-def run_job(job_id: int, *, renderer: IsolatedRenderer | None = None) -> dict:
-    """Render one job; the task below and tests call this."""
+def run_job(job_id: int, *, renderer: IsolatedRenderer | None = None, task_id: str = "") -> dict:
+    """Render one job; the task below and tests call this. `task_id`: the task that renders it,
+    when that task was queued for another job (run_next)."""
     from . import services
     from .selectors import report_get_or_default
 
     job = _claim(job_id)
     if job is None:  # done, failed or claimed by another worker meanwhile
         return {"job": job_id, "skipped": True}
+    if task_id:
+        _take_turn(task_id, job_id)
     renderer = renderer or IsolatedRenderer()
     try:
         report = report_get_or_default(agency=job.agency, year=job.year, kind=job.kind)
@@ -204,6 +210,34 @@ def run_job(job_id: int, *, renderer: IsolatedRenderer | None = None) -> dict:
     return {"job": job_id, "peak_rss_kb": renderer.peak_rss_kb, "worker_peak_rss_kb": worker_rss}
 
 
-@task(queue_name="default")
-def render_report(job_id: int) -> dict:
-    return run_job(job_id)
+def _take_turn(task_id: str, job_id: int) -> None:
+    """This task renders `job_id`, queued for another task: swap the two jobs' task ids.
+
+    The job this task was queued for keeps waiting, now on the other job's task (still queued),
+    so the sweeper's rule "a queued job's task must not have finished" stays true.
+    """
+    with transaction.atomic():
+        taken = RenderJob.objects.filter(pk=job_id).values_list("task_id", flat=True).first() or ""
+        RenderJob.objects.filter(task_id=task_id, state=RenderJob.JobState.QUEUED).exclude(pk=job_id).update(
+            task_id=taken
+        )
+        RenderJob.objects.filter(pk=job_id).update(task_id=task_id)
+
+
+def run_next(task_id: str = "", *, renderer: IsolatedRenderer | None = None) -> dict:
+    """Render the queued job that is next in the fair order (selectors_queue), not simply the
+    job this task was queued for: every job has one task, and every task renders one job."""
+    for _ in range(5):  # another worker may claim the same job first: pick again
+        job_id = render_job_next_id()
+        if job_id is None:
+            return {"skipped": True}
+        result = run_job(job_id, renderer=renderer, task_id=task_id)
+        if not result.get("skipped"):
+            return result
+    return {"skipped": True}
+
+
+@task(queue_name="default", takes_context=True)
+def render_report(context, job_id: int) -> dict:
+    # job_id is the job this task was queued for; the worker takes whichever job is fairest.
+    return run_next(str(context.task_result.id))

@@ -211,10 +211,11 @@ def report_docx(request, access: Access, be_year: int, kind: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 @with_access
 def report_preview(request, access: Access, be_year: int, kind: str):
-    """The draft PDF if it is already rendered for the current data; else a worker renders it.
+    """The draft PDF if it is already rendered for the current data; else its render job's state.
 
-    Never renders here: an unrendered draft is queued and the user sees a page that refreshes
-    itself until the PDF is ready (or shows why it failed, with a button to try again).
+    Never renders here, and a GET never queues anything (a link, a prefetch or a crawler must not
+    make work): the page offers a button that POSTs the request for a worker to render the draft,
+    then refreshes itself until the PDF is ready (or shows why it failed).
     """
     if not access.sees_all:  # a draft holds every division's progress, not only the staff's own
         raise PermissionDenied("ฉบับร่างมีข้อมูลของทุกกอง/สำนัก เฉพาะผู้ประสานงาน ผู้บริหาร และผู้อ่านเท่านั้น")
@@ -222,24 +223,32 @@ def report_preview(request, access: Access, be_year: int, kind: str):
     pdf, digest = services.report_preview_cached(report=report)
     if pdf is not None:
         return _pdf_response(pdf, f"{access.agency.code}-{kind}-{be_year}-draft.pdf")
+    if request.method == "POST":
+        try:
+            services.render_preview_request(access=access, report=report, user=request.user, data_hash=digest)
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        return redirect("reports:preview", code=access.agency.code, be_year=be_year, kind=kind)
     latest = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind).get(
         RenderJob.Purpose.PREVIEW
     )
+    # The running job, or the failure of this very data; a finished job of other data (or whose PDF
+    # is gone from storage) leaves the page offering a new draft.
     failed = latest is not None and latest.state == RenderJob.JobState.FAILED and latest.data_hash == digest
-    if request.method == "POST" or not failed:
-        job = services.render_job_request(
-            report=report, purpose=RenderJob.Purpose.PREVIEW, user=request.user, data_hash=digest
-        )
-        if request.method == "POST":
-            return redirect("reports:preview", code=access.agency.code, be_year=be_year, kind=kind)
-    else:
-        job = latest
+    job = latest if latest is not None and (latest.is_active or failed) else None
     # Queued a minute and no worker has taken it: most likely none is running (scripts/worker.sh).
-    unclaimed = job.state == RenderJob.JobState.QUEUED and timezone.now() - job.created_at > WORKER_NOTICE_AFTER
-    response = render(
-        request, "reports/report_rendering.html", {"report": report, "job": job, "unclaimed": unclaimed}, status=202
+    unclaimed = (
+        job is not None
+        and job.state == RenderJob.JobState.QUEUED
+        and timezone.now() - job.created_at > WORKER_NOTICE_AFTER
     )
-    if job.is_active:
+    response = render(
+        request,
+        "reports/report_rendering.html",
+        {"report": report, "job": job, "unclaimed": unclaimed},
+        status=200 if job is None else 202,
+    )
+    if job is not None and job.is_active:
         response["Refresh"] = "3"
     response["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from agencies.models import Division, Membership, Role
+from agencies.models import Agency, Division, Membership, Role
 from measures.models import Measure
 
 from .conftest import login
@@ -176,3 +176,19 @@ def test_staff_cannot_record_the_measure_row_of_a_measure_seen_through_an_activi
     ok = f"/a/{KSK}/measures/{measure.pk}/activities/{activity.pk}/progress/annual/"
     assert edu.post(ok, _progress_post()).status_code == 302
     assert activity.progress.filter(round="annual").exists()
+
+
+@pytest.mark.django_db
+def test_a_division_bound_to_staff_cannot_be_deleted():
+    c = login("ksk-coord")
+    division = Division.objects.create(agency=Agency.objects.get(code=KSK), name="กองที่มีเจ้าหน้าที่", order=99)
+    staff = Membership.objects.filter(agency__code=KSK, role="staff").first()
+    staff.divisions.add(division)
+    r = c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete"}, follow=True)
+    assert "ลบไม่ได้: ยังมีผู้ใช้สังกัดกอง/สำนักนี้อยู่ 1 คน" in r.content.decode()
+    assert Division.objects.filter(pk=division.pk).exists()
+    assert division in staff.divisions.all()  # nothing changed
+
+    staff.divisions.remove(division)  # nobody bound any more: it goes
+    c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete"})
+    assert not Division.objects.filter(pk=division.pk).exists()

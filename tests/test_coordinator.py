@@ -69,3 +69,30 @@ def test_copy_last_years_measures_into_a_new_year():
     # Copying again is refused, nothing duplicated.
     r = c.post(f"/a/{KSK}/measures/copy-year/?year=2568", {"year": "2568", "from_year": "2567"})
     assert "มีมาตรการอยู่แล้ว" in r.content.decode() and new.count() == 9
+
+
+@pytest.mark.django_db
+def test_an_imported_measure_without_a_title_can_be_edited_and_given_one():
+    """The workbook import accepts a measure named only by its issue to improve; so does the form."""
+    from agencies.models import Agency
+    from assessments.models import FiscalYear
+
+    focus = "ยังไม่เปิดเผยแผนการจัดซื้อจัดจ้าง"
+    m = Measure.objects.create(
+        agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=2568), order=99, focus=focus
+    )
+    c = login("ksk-coord")
+    assert c.get(f"/a/{KSK}/measures/{m.pk}/edit/").status_code == 200
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "budget": "5000"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    m.refresh_from_db()
+    assert m.title == "" and m.budget == D("5000")
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "title": "เปิดเผยแผนบนเว็บไซต์"})
+    assert r.status_code == 302
+    m.refresh_from_db()
+    assert m.title == "เปิดเผยแผนบนเว็บไซต์"
+    # Neither a title nor an issue: refused in Thai, nothing changed.
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": "", "title": ""})
+    assert r.status_code == 200 and "กรุณากรอกชื่อมาตรการ/กิจกรรม" in r.content.decode()
+    m.refresh_from_db()
+    assert m.title == "เปิดเผยแผนบนเว็บไซต์" and m.focus == focus

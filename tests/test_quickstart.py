@@ -17,6 +17,7 @@ NOTICE = "ยังไม่มีตัวประมวลผลรับง�
 def test_the_waiting_page_says_when_no_worker_took_the_job_within_a_minute(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued; no worker runs
     c = login("pkr-coord")
+    c.post(f"{BASE}/preview.pdf")
     r = c.get(f"{BASE}/preview.pdf")
     assert r.status_code == 202 and "กำลังสร้างรายงาน" in r.content.decode()
     assert NOTICE not in r.content.decode()  # just queued: a worker has a minute to take it

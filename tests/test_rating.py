@@ -7,7 +7,7 @@ import pytest
 from agencies.models import Agency
 from assessments.models import FiscalYear
 from assessments.selectors import score_history
-from assessments.services import rating_compute
+from assessments.services import rating_candidates, rating_compute
 
 
 def bands(year):
@@ -69,3 +69,33 @@ def test_mismatch_with_awarded_level_is_shown(as_user):
     assert y67.level_mismatch
     page = as_user("ksk-exec").get("/a/khao-samo-khon/").content.decode()
     assert "ไม่ตรงกับที่ประกาศ" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year", [2566, 2567, 2568])
+def test_a_pass_level_without_tool_scores_is_undecided_not_a_mismatch(year):
+    """A published 95.81 ผ่านดี entered with its overall score only: the per-tool bands cannot be
+    decided, so the level is one of three and ผ่านดี is not flagged."""
+    assert rating_compute(bands=bands(year), overall=D("95.81"), tool_scores=[]) is None
+    assert rating_candidates(bands=bands(year), overall=D("95.81"), tool_scores=[]) == ["ผ่านดีเยี่ยม", "ผ่านดี", "ผ่าน"]
+    assert rating_candidates(bands=bands(year), overall=D("86"), tool_scores=[]) == ["ผ่านดี", "ผ่าน"]
+    assert rating_candidates(bands=bands(year), overall=D("84.99"), tool_scores=[]) == ["ต้องปรับปรุง"]
+
+
+@pytest.mark.django_db
+def test_a_2566_result_without_tool_scores_says_it_cannot_be_decided(as_user):
+    from assessments.models import AssessmentResult
+
+    agency = Agency.objects.get(code="ubon-pao")
+    AssessmentResult.objects.filter(agency=agency).delete()
+    AssessmentResult.objects.create(
+        agency=agency, year=FiscalYear.objects.get(be_year=2566), overall=D("95.81"), level_awarded="ผ่านดี"
+    )
+    y66 = score_history(agency=agency).year(2566)
+    assert y66.tools == {} and y66.level_undecided and not y66.level_mismatch and y66.level_computed is None
+    page = as_user("ubn-coord").get("/a/ubon-pao/").content.decode()
+    assert "ไม่สามารถตัดสินได้หากไม่มีคะแนนรายเครื่องมือ" in page and "ไม่ตรงกับที่ประกาศ" not in page
+
+    # An awarded level the overall score rules out is still a mismatch.
+    AssessmentResult.objects.filter(agency=agency).update(level_awarded="ต้องปรับปรุง")
+    assert score_history(agency=agency).year(2566).level_mismatch

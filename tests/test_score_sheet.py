@@ -427,3 +427,16 @@ def test_formula_like_remedy_is_text_in_xlsx_and_csv_and_imports_back_unchanged(
 def test_write_csv_neutralises_every_formula_start():
     data = write_csv(["a"], [{"a": v} for v in ("=1", "+1", "-1", "@1", "\tx", "\rx", "ok")]).decode("utf-8-sig")
     assert data.split("\r\n")[1:8] == ["'=1", "'+1", "'-1", "'@1", "'\tx", '"\'\rx"', "ok"]
+
+
+def test_the_preview_only_reads_and_holds_no_transaction(db):
+    """On SQLite a transaction takes the write lock when it begins: a preview must open none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = xlsx(sample_rows() + [row(NBB, 2567, "คะแนนรวม", score=90)])  # a new result too
+    with CaptureQueriesContext(connection) as queries:
+        preview = score_sheet_import(file=data, dry_run=True, filename="scores.xlsx")
+    assert preview.ok and preview.has_changes and not preview.written, problems(preview)
+    statements = [q["sql"].lstrip().split(None, 1)[0].upper() for q in queries.captured_queries]
+    assert statements and set(statements) == {"SELECT"}, sorted(set(statements))

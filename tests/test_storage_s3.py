@@ -171,7 +171,7 @@ def test_draft_and_publish_render_photos_from_the_bucket(db, bucket, settings, d
     coord, exec_ = login("ksk-coord"), login("ksk-exec")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert coord.get(f"{base}/preview.pdf").status_code == 202  # queued; the worker renders it
+        assert coord.post(f"{base}/preview.pdf").status_code == 302  # queued; the worker renders it
     job = RenderJob.objects.get(agency__code=KSK, purpose=RenderJob.Purpose.PREVIEW)
     assert job.state == RenderJob.JobState.DONE, job.error
     r = coord.get(f"{base}/preview.pdf")

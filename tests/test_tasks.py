@@ -61,7 +61,9 @@ def test_preview_is_queued_then_rendered_by_a_real_worker(db_queue, monkeypatch,
     with monkeypatch.context() as m:  # the web requests must not render; the worker will
         m.setattr(services, "render_pdf", no_inline_render)
         with django_capture_on_commit_callbacks(execute=True):
-            r = c.get(f"{BASE}/preview.pdf")
+            r = c.post(f"{BASE}/preview.pdf")
+        assert r.status_code == 302
+        r = c.get(f"{BASE}/preview.pdf")
         assert r.status_code == 202 and r["Refresh"] == "3"
         assert "กำลังสร้างรายงาน" in r.content.decode()
         job = RenderJob.objects.get(agency__code="pak-kran", purpose="preview")
@@ -69,7 +71,7 @@ def test_preview_is_queued_then_rendered_by_a_real_worker(db_queue, monkeypatch,
         task_row = DBTaskResult.objects.get(id=job.task_id)
         assert task_row.status == "READY"
         with django_capture_on_commit_callbacks(execute=True):
-            assert c.get(f"{BASE}/preview.pdf").status_code == 202  # asking again: the same job
+            assert c.post(f"{BASE}/preview.pdf").status_code == 302  # asking again: the same job
         assert RenderJob.objects.filter(agency__code="pak-kran").count() == 1
 
     db_queue()
@@ -155,7 +157,7 @@ def test_renderer_errors_reach_the_user_in_thai(django_capture_on_commit_callbac
     with monkeypatch.context() as m:
         m.setattr(tasks.rendering, "render_pdf", broken)  # looked up in the render child
         with django_capture_on_commit_callbacks(execute=True):
-            c.get(f"{BASE}/preview.pdf")
+            c.post(f"{BASE}/preview.pdf")
     job = RenderJob.objects.get(agency__code="pak-kran")
     assert job.state == "failed" and "สร้างรายงานไม่สำเร็จ" in job.error and "fonts missing" in job.error
     r = c.get(f"{BASE}/preview.pdf")  # the same data failed: say so, offer to try again

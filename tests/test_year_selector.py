@@ -23,19 +23,34 @@ D = datetime.date
 @pytest.mark.parametrize(
     "today, expected",
     [
-        (D(2026, 9, 30), 2569),  # the last day of FY 2569: its own year (2568's round closed 31 ธ.ค. 2568)
+        (D(2026, 9, 30), 2569),  # the last day of FY 2569: its own year (2568's round closed 31 ต.ค. 2568)
         (D(2026, 10, 1), 2569),  # FY 2570 began, but 2569's 12-month round is due
-        (D(2026, 12, 2), 2569),
-        (D(2026, 12, 31), 2569),  # without an annual_due, due until 31 ธ.ค.
+        (D(2026, 10, 31), 2569),  # without an annual_due, due until 31 ต.ค. (round_default_due)
+        (D(2026, 11, 1), 2570),
         (D(2027, 1, 1), 2570),
         (D(2027, 6, 15), 2570),
-        (D(2025, 11, 1), 2568),  # FY 2569, 2568's round still due
+        (D(2025, 10, 20), 2568),  # FY 2569, 2568's round still due
         (D(2029, 3, 1), 2570),  # a year not opened yet: the newest before it
         (D(2020, 1, 1), 2565),  # before every year: the oldest
     ],
 )
 def test_year_due_without_due_dates(today, expected):
     assert year_due(today=today).be_year == expected
+
+
+def test_the_year_selector_and_the_follow_up_board_share_one_default_due_date():
+    """Without annual_due, the day the pages stop opening on last year is the day after the board's
+    (and the reminders') due date of its 12-month round: one rule, round_default_due."""
+    from assessments.selectors import annual_round_open_until, round_default_due
+    from measures.selectors_tracking import round_default_dates
+
+    year = FiscalYear.objects.get(be_year=2569)
+    assert year.annual_due is None
+    _opens, due, from_year = round_default_dates(year=year, round="annual")
+    assert due == annual_round_open_until(year) == round_default_due(be_year=2569, annual=True) == D(2026, 10, 31)
+    assert not from_year
+    assert year_due(today=due).be_year == 2569 and year_due(today=due + datetime.timedelta(days=1)).be_year == 2570
+    assert round_default_dates(year=year, round="six_month")[1] == D(2026, 4, 30)
 
 
 def test_year_due_follows_the_annual_due_date():
@@ -50,15 +65,15 @@ def test_year_due_follows_the_annual_due_date():
 def test_default_year_of_an_agency():
     agency = Agency.objects.get(code=KSK)
     # Measures in 2567 only: the due year has none, so the latest year it worked on.
-    assert selectors.year_default(agency=agency, today=D(2026, 12, 2)).be_year == 2567
+    assert selectors.year_default(agency=agency, today=D(2026, 10, 2)).be_year == 2567
     c = login("ksk-coord")
     for source, target in ((2567, 2568), (2568, 2569)):
         c.post(f"/a/{KSK}/measures/copy-year/?year={target}", {"year": str(target), "from_year": str(source)})
     assert Measure.objects.filter(agency=agency, year__be_year=2569).exists()
-    # December 2569 (FY 2570): last year's 12-month round is due, not the newest year.
-    assert selectors.year_default(agency=agency, today=D(2026, 12, 2)).be_year == 2569
+    # October 2569 (FY 2570): last year's 12-month round is due, not the newest year.
+    assert selectors.year_default(agency=agency, today=D(2026, 10, 2)).be_year == 2569
     c.post(f"/a/{KSK}/measures/copy-year/?year=2570", {"year": "2570", "from_year": "2569"})
-    assert selectors.year_default(agency=agency, today=D(2026, 12, 2)).be_year == 2569
+    assert selectors.year_default(agency=agency, today=D(2026, 10, 2)).be_year == 2569
     # Once 2569's round is over, 2570.
     assert selectors.year_default(agency=agency, today=D(2027, 1, 5)).be_year == 2570
     # Another agency that never started 2570 keeps its latest year.

@@ -4,8 +4,9 @@ Plain functions on the shared engine (``sheets``): read the rows, resolve their 
 (agency code, พ.ศ. year, tool code, indicator number, question code) through dicts loaded once
 (``ScoreContext``), validate every cell with a Thai message, then write in bulk, with the
 django-simple-history records written in bulk too. A dry run writes nothing: the preview is
-computed from the rows and the dicts alone. Everything runs inside the caller's transaction,
-which ``sheets.preview.finish`` keeps only for a valid, confirmed import.
+computed from the rows and the dicts alone (a national sheet's preview runs outside any
+transaction). An import runs inside the caller's transaction, which ``sheets.preview.finish``
+keeps only for a valid, confirmed import.
 """
 
 from __future__ import annotations
@@ -488,9 +489,16 @@ def score_sheet_import(
         preview.seconds = time.monotonic() - started
         return preview
     reason = f"นำเข้าคะแนนจากไฟล์ {preview.filename}"[:100]
-    with transaction.atomic():
-        ctx = ScoreContext()
-        import_score_rows(table=table, ctx=ctx, preview=preview, user=user, reason=reason, skip=skip, dry_run=dry_run)
-        finish(preview, dry_run=dry_run, expected_digest=expected_digest)
+    if dry_run:
+        # The preview only reads (a dry run writes nothing, see _Writes and create_results), so it
+        # runs outside any transaction: on SQLite every transaction takes the write lock when it
+        # begins (IMMEDIATE), and a long preview inside one would stop every other agency's saves.
+        import_score_rows(table=table, ctx=ScoreContext(), preview=preview, skip=skip, dry_run=True)
+        preview.dry_run, preview.written = True, False
+    else:
+        with transaction.atomic():
+            ctx = ScoreContext()
+            import_score_rows(table=table, ctx=ctx, preview=preview, user=user, reason=reason, skip=skip)
+            finish(preview, dry_run=False, expected_digest=expected_digest)
     preview.seconds = time.monotonic() - started
     return preview

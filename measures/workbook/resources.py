@@ -17,7 +17,7 @@ from sheets.columns import Column
 from sheets.resources import BEDateWidget, ChoiceWidget, DecimalWidget, IntWidget, SheetResource, TextWidget
 
 from ..models import Activity, Measure, Progress, Round, Status, UnableReason
-from ..rules import completion_window, progress_problems, progress_version_bump
+from ..rules import completion_window, measure_name_problem, progress_problems, progress_version_bump
 from .columns import (
     H_ACTIVITY,
     H_ACTIVITY_TITLE,
@@ -186,8 +186,9 @@ class MeasureResource(_WorkbookResource):
         return completion_window(fiscal_year=instance.measure.year.be_year, round=instance.round, today=thai.today())
 
     def check(self, instance, errors):
-        if not instance.title and not instance.focus:
-            errors.setdefault("title", "กรุณากรอกชื่อมาตรการ/กิจกรรม (หรืออย่างน้อยประเด็นที่ต้องพัฒนา)")
+        problem = measure_name_problem(title=instance.title, focus=instance.focus)
+        if problem:
+            errors.setdefault("title", problem)
 
 
 class ActivityResource(_WorkbookResource):

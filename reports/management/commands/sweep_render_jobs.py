@@ -7,7 +7,8 @@
   fails; its task row, if still running, is marked failed.
 - A job "queued" with no task for longer than --orphan-after: its on-commit hand-over was lost
   (the web process died between commit and enqueue). It is enqueued.
-- A job "queued" whose task has already finished: it fails with a note.
+- A job "queued" whose task has already finished (a worker took another agency's job in its
+  turn, reports/selectors_queue.py, and the hand-over of task ids was lost): it is enqueued again.
 - Finished jobs older than --prune-days are deleted.
 """
 
@@ -90,11 +91,12 @@ class Command(BaseCommand):
             )
             done_tasks = DBTaskResult.objects.filter(id__in=list(queued), status__in=["SUCCESSFUL", "FAILED"])
             for task_id in done_tasks.values_list("id", flat=True):
-                finished += RenderJob.objects.filter(pk=queued[str(task_id)], state=RenderJob.JobState.QUEUED).update(
-                    state=RenderJob.JobState.FAILED,
-                    finished_at=now,
-                    error="งานในคิวสิ้นสุดโดยไม่ได้สร้างรายงาน กรุณาลองใหม่",
-                )
+                job_id = queued[str(task_id)]
+                if RenderJob.objects.filter(pk=job_id, state=RenderJob.JobState.QUEUED, task_id=str(task_id)).update(
+                    task_id=""
+                ):
+                    render_job_enqueue(job_id)
+                    finished += 1
 
         pruned, _ = RenderJob.objects.filter(
             state__in=[RenderJob.JobState.DONE, RenderJob.JobState.FAILED],
@@ -102,5 +104,5 @@ class Command(BaseCommand):
         ).delete()
         self.stdout.write(
             f"requeued {requeued}, failed {failed}, orphans enqueued {orphans}, "
-            f"queued-but-finished {finished}, pruned {pruned}"
+            f"queued-but-finished re-enqueued {finished}, pruned {pruned}"
         )
