@@ -59,9 +59,9 @@ class NewMemberForm(MemberForm):
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, agency=agency, **kwargs)
         self.agency = agency
-        self.fields["username"].help_text = (
-            f"ระบบเติม “{agency.code}.” หน้าชื่อ เช่น {agency.code}.somchai ผู้ที่มีบัญชีอยู่แล้ว ให้ใช้ “เชิญผู้ใช้” ทางอีเมลแทน"
-        )
+        self.fields[
+            "username"
+        ].help_text = f"ระบบเติม “{agency.code}.” หน้าชื่อ เช่น {agency.code}.somchai ผู้ที่มีบัญชีอยู่แล้ว ให้ใช้ “เชิญผู้ใช้” ทางอีเมลแทน"
 
     def clean(self):
         from .services import ServiceError, member_username
