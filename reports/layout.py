@@ -23,6 +23,7 @@ LAYOUT_DEFAULTS = {
     "regroup": True,  # gather measures under their group; False keeps the agency's order
     "photos": "appendix",  # appendix | beside (after each measure's table rows)
     "column_widths": {},  # column key → weight, overriding the computed width
+    "number_in_measure": False,  # the measure cell starts with the agency's own number ("1. จัดทำ…")
 }
 
 # Headings and titles printed by the report, as the agency words them (key → default wording).
@@ -33,6 +34,13 @@ LABELS = {
     "chart_heading": "คะแนนผลการประเมิน ITA รายปี",
     "recommendations_heading": "ข้อเสนอแนะ",
     "photos_heading": "ภาพประกอบผลการดำเนินงาน",
+    "photos_beside_heading": "",  # a heading over each measure's photos (photos beside the measures)
+    "issue_group": "ประเด็นที่ {number} {title}",  # a group heading when grouped by the seven issues
+    "tool_group": "แบบวัด {code}: {name}",  # … by tool ({focus}: the first measure's own heading text)
+    "score_caption": "",  # the score table's own title, under the section heading
+    "score_col_indicator": "ตัวชี้วัด",
+    "score_col_year": "ปี {be_year}",
+    "score_col_change": "เปลี่ยนแปลง",
     "other_group": "มาตรการอื่น ๆ",
     "continued": "(ต่อ)",
     **{f"col_{key}": header for key, header in COLUMNS.items()},
@@ -54,6 +62,17 @@ def merged_layout(saved: dict | None) -> dict:
     return out
 
 
+# Labels filled in per item (a group, a year) where they are used, not when the labels are merged.
+PER_ITEM = {"issue_group", "tool_group", "score_col_year"}
+
+
+def fill(template: str, **values) -> str:
+    """A per-item label with its {name} fields replaced (text typed by the agency is never evaluated)."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
 class _Values(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -65,7 +84,7 @@ def merged_labels(saved: dict | None, **values) -> dict:
     out = {}
     for key, default in LABELS.items():
         text = saved.get(key, default)
-        out[key] = text.format_map(_Values(values)) if text == default else text
+        out[key] = text.format_map(_Values(values)) if text == default and key not in PER_ITEM else text
     return out
 
 

@@ -19,7 +19,7 @@ from assessments.selectors import ScoreHistory, score_history
 from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
-from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
+from .layout import LABELS, column_widths, fill, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
 from .sections import sequence as section_sequence
 
@@ -61,6 +61,8 @@ def _status_text(p: Progress | None) -> str:
 
 def _row(measure: Measure, activity: Activity | None, progress: Progress | None, number: str) -> dict:
     source = activity or measure
+    period = source.period or (measure.period if activity else "")
+    responsible = _responsible(source) or (_responsible(measure) if activity else "")
     return {
         "is_activity": activity is not None,
         "cells": {
@@ -68,8 +70,9 @@ def _row(measure: Measure, activity: Activity | None, progress: Progress | None,
             "focus": measure.focus if activity is None else "",
             "measure": source.title or (measure.focus if activity is None else ""),
             "steps": source.steps,
-            "period": source.period or (measure.period if activity else ""),
-            "responsible": _responsible(source) or (_responsible(measure) if activity else ""),
+            "period": period,
+            "responsible": responsible,
+            "responsible_period": "\n".join(t for t in (responsible, period) if t),
             "output": progress.output if progress else "",
             "outcome": progress.outcome if progress else "",
             "status": _status_text(progress),
@@ -103,15 +106,20 @@ def _measures(agency: Agency, year: FiscalYear, round: str):
     )
 
 
-def _group_key(measure: Measure, grouping: str, other: str):
+def _group_key(measure: Measure, grouping: str, other: str, templates: dict | None = None):
+    templates = templates or LABELS
     if grouping == Grouping.ISSUE:
         if measure.issue:
-            return (measure.issue.number, f"ประเด็นที่ {measure.issue.number} {measure.issue.title}")
+            return (
+                measure.issue.number,
+                fill(templates["issue_group"], number=measure.issue.number, title=measure.issue.title),
+            )
         return (99, other)
     if grouping in (Grouping.TOOL, Grouping.TOOL_INDICATOR):
         tool = measure.tool or next((i.tool for i in measure.indicators.all()), None)
         if tool:
-            return (tool.order, f"แบบวัด {tool.code}: {tool.name}")
+            heading = fill(templates["tool_group"], code=tool.code, name=tool.name, focus=measure.focus)
+            return (tool.order, heading.strip() or f"แบบวัด {tool.code}: {tool.name}")
         return (99, other)
     return (0, "")
 
@@ -124,7 +132,13 @@ def _subheading(measure: Measure, grouping: str) -> str:
 
 
 def measure_groups(
-    *, measures: list[Measure], grouping: str, regroup: bool = True, other: str = "มาตรการอื่น ๆ"
+    *,
+    measures: list[Measure],
+    grouping: str,
+    regroup: bool = True,
+    other: str = "มาตรการอื่น ๆ",
+    templates: dict | None = None,
+    number_in_measure: bool = False,
 ) -> tuple[list[dict], list[dict]]:
     """Rows grouped as the layout asks, and the photo pages (per measure, in the same order).
 
@@ -136,15 +150,20 @@ def measure_groups(
     photo_pages = []
     for seq, m in enumerate(measures, start=1):
         if regroup:
-            key = _group_key(m, grouping, other)
+            key = _group_key(m, grouping, other, templates)
             group = groups.setdefault(key, {"heading": key[1], "rows": []})
         else:
-            key = _group_key(m, grouping, "")
+            key = _group_key(m, grouping, "", templates)
             if not sequence or sequence[-1]["heading"] != key[1]:
                 sequence.append({"heading": key[1], "rows": []})
             group = sequence[-1]
         progress = {p.activity_id: p for p in m.round_progress}
         row = _row(m, None, progress.get(None), m.number or str(seq))
+        if number_in_measure and m.number:
+            # The agency numbers the row's first text: its title, or its heading when it has no title.
+            for key in ("measure",) if m.title else ("measure", "focus"):
+                if row["cells"][key]:
+                    row["cells"][key] = f"{m.number.rstrip('.')}. {row['cells'][key]}"
         row["subheading"] = _subheading(m, grouping)
         group["rows"].append(row)
         photos = [_photo(ph) for ph in progress[None].photos.all()] if None in progress else []
@@ -290,7 +309,12 @@ def report_context(*, report: Report) -> dict:
     layout = merged_layout(report.layout)
     labels = merged_labels(report.labels, round_label=Round(rnd).label, measures_year=measures_year.be_year)
     groups, photo_pages = measure_groups(
-        measures=measures, grouping=report.grouping, regroup=layout["regroup"], other=labels["other_group"]
+        measures=measures,
+        grouping=report.grouping,
+        regroup=layout["regroup"],
+        other=labels["other_group"],
+        templates=labels,
+        number_in_measure=layout["number_in_measure"],
     )
     plan = Plan.objects.filter(agency=agency, year=measures_year).first()
     columns = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
@@ -345,6 +369,8 @@ def report_context(*, report: Report) -> dict:
     if report.show_score_table or report.show_score_chart:
         table = score_history(agency=agency, years=[measures_year.be_year - 1, measures_year.be_year])
         ctx["scores"] = _scores(table)
+        for y in ctx["scores"]["years"]:
+            y["header"] = fill(labels["score_col_year"], be_year=y["be_year"])
         if report.show_score_chart:
             ctx["chart"] = _scores(score_history(agency=agency))  # every year on record
     if kind == Kind.ANALYSIS:
