@@ -1,8 +1,11 @@
 """Report layout: typesetting of text nodes, column widths by content, the agency's order and words,
 and (slow) the five demo reports' page breaks."""
 
+import re
+
 import pymupdf as fitz
 import pytest
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from agencies.models import Agency
 from assessments.models import FiscalYear
@@ -120,24 +123,40 @@ DEMO = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("code,year,kind", DEMO)
 def test_rows_start_on_one_page_and_no_page_is_nearly_empty(code, year, kind):
-    pdf = rendering.render_pdf(report_context(report=_demo(code, year, kind)))
-    doc = fitz.open(stream=pdf, filetype="pdf")
-    # Every row: its cells' first text lines lie on the same page (cells of one row share a top edge).
+    context = report_context(report=_demo(code, year, kind))
+    doc = fitz.open(stream=rendering.render_pdf(context), filetype="pdf")
+    # Every table row found on a page has text in it (no row fragment of empty cells).
     for number, page in enumerate(doc):
         for table in page.find_tables().tables:
             for row in table.rows:
                 cells = [c for c in row.cells if c]
                 texts = [page.get_textbox(fitz.Rect(c)).strip() for c in cells]
                 assert any(texts) or not cells, f"page {number + 1}: an empty row fragment"
-    # No page but the last carries less than a quarter of its height, cover and title pages aside.
+    # Every measure row: each cell whose first words occur once in the document starts on the same page.
+    pages = [_flat(page.get_text()) for page in doc]
+    whole = "".join(pages)
+    keys = [c["key"] for c in context["report"]["columns"]]
+    checked = 0
+    for row in (r for g in context["groups"] for r in g["rows"]):
+        starts = {}
+        for key in keys:
+            first = _flat(str(row["cells"].get(key) or "").split("\n")[0])[:16]
+            if len(first) >= 6 and whole.count(first) == 1:
+                starts[key] = next(n for n, text in enumerate(pages) if first in text) + 1
+        checked += len(starts) > 1
+        assert len(set(starts.values())) <= 1, f"{code} row {row['cells'].get('number')}: cells start on pages {starts}"
+    assert checked >= 3
+    # No page but the last carries less than a quarter of its height (text or pictures), the cover included.
     for number, page in enumerate(doc[:-1]):
-        blocks = [b for b in page.get_text("blocks") if b[1] > 60 and b[3] < page.rect.height - 60]
-        images = page.get_images()
-        if not blocks and not images:
-            continue
-        bottom = max([b[3] for b in blocks] + [0])
-        used = (bottom - 60) / (page.rect.height - 120)
-        assert used >= 0.25 or images or number == 0, f"{code} page {number + 1}: {used:.0%} used"
+        bottoms = [b[3] for b in page.get_text("blocks") if b[1] > 60 and b[3] < page.rect.height - 60]
+        bottoms += [img["bbox"][3] for img in page.get_image_info()]
+        used = (max(bottoms + [60]) - 60) / (page.rect.height - 120)
+        assert used >= 0.25, f"{code} page {number + 1}: {used:.0%} used"
+
+
+def _flat(text: str) -> str:
+    """Text without spaces, no-break joins and break hints, digits as Arabic: comparable across the PDF."""
+    return re.sub(r"[\s\u200b\u2060\u00ad]+", "", thai_digit_to_arabic_digit(text))
 
 
 def test_section_rich_text_is_sanitised():
