@@ -132,15 +132,17 @@ def test_rows_start_on_one_page_and_no_page_is_nearly_empty(code, year, kind):
                 cells = [c for c in row.cells if c]
                 texts = [page.get_textbox(fitz.Rect(c)).strip() for c in cells]
                 assert any(texts) or not cells, f"page {number + 1}: an empty row fragment"
-    # Every measure row: each cell whose first words occur once in the document starts on the same page.
+    # Every measure row: each cell whose first words occur once in the document starts on the same page,
+    # and so does the indicator line above the row.
     pages = [_flat(page.get_text()) for page in doc]
     whole = "".join(pages)
     keys = [c["key"] for c in context["report"]["columns"]]
     checked = 0
     for row in (r for g in context["groups"] for r in g["rows"]):
         starts = {}
-        for key in keys:
-            first = _flat(str(row["cells"].get(key) or "").split("\n")[0])[:16]
+        cells = {**row["cells"], "subheading": row.get("subheading")}
+        for key in [*keys, "subheading"]:
+            first = _flat(str(cells.get(key) or "").split("\n")[0])[:16]
             if len(first) >= 6 and whole.count(first) == 1:
                 starts[key] = next(n for n, text in enumerate(pages) if first in text) + 1
         checked += len(starts) > 1

@@ -76,7 +76,9 @@ def test_takhram_en_analysis_writes_narrative_from_the_table(tmp_path):
     for band in ["AA", "๙๕–๑๐๐", "F"]:
         assert band in text
     assert "E7" in text and "๗๘.๓๐" in text  # question-level table; codes keep their digits
-    assert "มาตรการส่งเสริมคุณธรรมและความโปร่งใสประจำปีงบประมาณพ.ศ.๒๕๖๖" in text
+    # The measures under the seed's own title; the seed ends with them (no score table added after).
+    assert "มาตรการส่งเสริมคุณธรรมและความโปร่งใสประจำปี๒๕๖๖" in text
+    assert "ตารางเปรียบเทียบผลการประเมินITAรายตัวชี้วัด" not in text
 
 
 @pytest.mark.django_db
