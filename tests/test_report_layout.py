@@ -125,13 +125,20 @@ DEMO = [
 def test_rows_start_on_one_page_and_no_page_is_nearly_empty(code, year, kind):
     context = report_context(report=_demo(code, year, kind))
     doc = fitz.open(stream=rendering.render_pdf(context), filetype="pdf")
-    # Every table row found on a page has text in it (no row fragment of empty cells).
+    # Every table row found on a page has text in it (no row fragment of empty cells), and no page ends
+    # with an indicator line (a row spanning the table) whose measure row starts on the next page.
+    lines = {_flat(r["subheading"]) for g in context["groups"] for r in g["rows"] if r.get("subheading")}
     for number, page in enumerate(doc):
-        for table in page.find_tables().tables:
+        tables = page.find_tables().tables
+        for table in tables:
             for row in table.rows:
                 cells = [c for c in row.cells if c]
                 texts = [page.get_textbox(fitz.Rect(c)).strip() for c in cells]
                 assert any(texts) or not cells, f"page {number + 1}: an empty row fragment"
+        if tables and len(tables[-1].rows[-1].cells) > 1:
+            spans = [c for c in tables[-1].rows[-1].cells if c]
+            alone = len(spans) == 1 and _flat(page.get_textbox(fitz.Rect(spans[0]))) in lines
+            assert not alone, f"{code} page {number + 1}: ends with an indicator line"
     # Every measure row: each cell whose first words occur once in the document starts on the same page,
     # and so does the indicator line above the row.
     pages = [_flat(page.get_text()) for page in doc]
