@@ -85,6 +85,8 @@ def merged_labels(saved: dict | None, **values) -> dict:
     for key, default in LABELS.items():
         text = saved.get(key, default)
         out[key] = text.format_map(_Values(values)) if text == default and key not in PER_ITEM else text
+    # One issue's heading worded apart from the others ("issue_group_3"), as seed 000 words issues 3–5.
+    out.update({k: str(v) for k, v in saved.items() if re.fullmatch(r"issue_group_[1-7]", k)})
     return out
 
 

@@ -110,9 +110,10 @@ def _group_key(measure: Measure, grouping: str, other: str, templates: dict | No
     templates = templates or LABELS
     if grouping == Grouping.ISSUE:
         if measure.issue:
+            template = templates.get(f"issue_group_{measure.issue.number}") or templates["issue_group"]
             return (
                 measure.issue.number,
-                fill(templates["issue_group"], number=measure.issue.number, title=measure.issue.title),
+                fill(template, number=measure.issue.number, title=measure.issue.title),
             )
         return (99, other)
     if grouping in (Grouping.TOOL, Grouping.TOOL_INDICATOR):

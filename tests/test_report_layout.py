@@ -93,6 +93,7 @@ def test_agency_group_labels_numbers_and_merged_columns():
     # Seed 000: issues headed "1. …", each measure's own number before its title, the seed's photo heading.
     ctx = report_context(report=_demo("khao-samo-khon", 2567, "annual"))
     assert ctx["groups"][0]["heading"] == "1. กระบวนการปฏิบัติงานที่โปร่งใสและมีประสิทธิภาพ"
+    assert ctx["groups"][2]["heading"].startswith("ประเด็นที่ 3 ช่องทาง")  # the seed words issues 3–5 so
     assert ctx["groups"][0]["rows"][0]["cells"]["measure"].startswith("1. จัดทำผังขั้นตอน")
     assert ctx["groups"][1]["rows"][0]["cells"]["measure"].startswith("ขับเคลื่อน")  # unnumbered in the seed
     assert [y["header"] for y in ctx["scores"]["years"]] == ["ปี พ.ศ. 2566", "ปี พ.ศ. 2567"]
