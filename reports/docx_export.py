@@ -157,6 +157,8 @@ def _measures(w: _Writer, ctx: dict) -> None:
             rows.append([row["cells"].get(c["key"], "") for c in cols])
         w.table([c["header"] for c in cols], rows, widths)
         if ctx.get("photos_beside"):
+            if labels["photos_beside_heading"] and any(row.get("photos") for row in g["rows"]):
+                w.para(labels["photos_beside_heading"], center=True, bold=True)
             w.photos([ph for row in g["rows"] for ph in row.get("photos", [])])
 
 
@@ -244,7 +246,9 @@ def render_docx(context: dict) -> bytes:
         elif kind == "score_table" and report["show_score_table"] and ctx.get("scores", {}).get("years"):
             sc = ctx["scores"]
             w.heading(labels["score_heading"])
-            headers = ["ตัวชี้วัด"] + [f"ปี {y['be_year']}" for y in sc["years"]]
+            if labels["score_caption"]:
+                w.para(labels["score_caption"], center=True, bold=True)
+            headers = [labels["score_col_indicator"]] + [y["header"] for y in sc["years"]]
             rows = [
                 [f"{r['number']}. {r['name']}"]
                 + ["" if c["score"] is None else f"{c['score']:.2f}" for c in r["cells"]]

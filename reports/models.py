@@ -29,6 +29,7 @@ COLUMNS = {
     "steps": "ขั้นตอนหรือวิธีการปฏิบัติ",
     "period": "ช่วงระยะเวลา",
     "responsible": "ผู้รับผิดชอบ",
+    "responsible_period": "ผู้รับผิดชอบ / ระยะเวลา",  # one column, as seed 003 prints them
     "output": "ผลการดำเนินการ (output)",
     "outcome": "ผลลัพธ์ (outcome)",
     "status": "สถานะ/วันที่แล้วเสร็จ",

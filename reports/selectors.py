@@ -19,7 +19,7 @@ from assessments.selectors import ScoreHistory, score_history
 from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
-from .layout import column_widths, mark_rows_to_keep, merged_labels, merged_layout
+from .layout import LABELS, column_widths, fill, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
 from .narrative import generated_texts
 from .sections import sequence as section_sequence
@@ -62,6 +62,8 @@ def _status_text(p: Progress | None) -> str:
 
 def _row(measure: Measure, activity: Activity | None, progress: Progress | None, number: str) -> dict:
     source = activity or measure
+    period = source.period or (measure.period if activity else "")
+    responsible = _responsible(source) or (_responsible(measure) if activity else "")
     return {
         "is_activity": activity is not None,
         "cells": {
@@ -69,8 +71,9 @@ def _row(measure: Measure, activity: Activity | None, progress: Progress | None,
             "focus": measure.focus if activity is None else "",
             "measure": source.title or (measure.focus if activity is None else ""),
             "steps": source.steps,
-            "period": source.period or (measure.period if activity else ""),
-            "responsible": _responsible(source) or (_responsible(measure) if activity else ""),
+            "period": period,
+            "responsible": responsible,
+            "responsible_period": "\n".join(t for t in (responsible, period) if t),
             "output": progress.output if progress else "",
             "outcome": progress.outcome if progress else "",
             "status": _status_text(progress),
@@ -104,15 +107,21 @@ def _measures(agency: Agency, year: FiscalYear, round: str):
     )
 
 
-def _group_key(measure: Measure, grouping: str, other: str):
+def _group_key(measure: Measure, grouping: str, other: str, templates: dict | None = None):
+    templates = templates or LABELS
     if grouping == Grouping.ISSUE:
         if measure.issue:
-            return (measure.issue.number, f"ประเด็นที่ {measure.issue.number} {measure.issue.title}")
+            template = templates.get(f"issue_group_{measure.issue.number}") or templates["issue_group"]
+            return (
+                measure.issue.number,
+                fill(template, number=measure.issue.number, title=measure.issue.title),
+            )
         return (99, other)
     if grouping in (Grouping.TOOL, Grouping.TOOL_INDICATOR):
         tool = measure.tool or next((i.tool for i in measure.indicators.all()), None)
         if tool:
-            return (tool.order, f"แบบวัด {tool.code}: {tool.name}")
+            heading = fill(templates["tool_group"], code=tool.code, name=tool.name, focus=measure.focus)
+            return (tool.order, heading.strip() or f"แบบวัด {tool.code}: {tool.name}")
         return (99, other)
     return (0, "")
 
@@ -131,6 +140,8 @@ def measure_groups(
     regroup: bool = True,
     other: str = "มาตรการอื่น ๆ",
     number_rows: bool = True,
+    templates: dict | None = None,
+    number_in_measure: bool = False,
 ) -> tuple[list[dict], list[dict]]:
     """Rows grouped as the layout asks, and the photo pages (per measure, in the same order).
 
@@ -143,16 +154,21 @@ def measure_groups(
     photo_pages = []
     for seq, m in enumerate(measures, start=1):
         if regroup:
-            key = _group_key(m, grouping, other)
+            key = _group_key(m, grouping, other, templates)
             group = groups.setdefault(key, {"heading": key[1], "rows": []})
         else:
-            key = _group_key(m, grouping, "")
+            key = _group_key(m, grouping, "", templates)
             if not sequence or sequence[-1]["heading"] != key[1]:
                 sequence.append({"heading": key[1], "rows": []})
             group = sequence[-1]
         progress = {p.activity_id: p for p in m.round_progress}
         own = m.number or (str(seq) if number_rows else "")
         row = _row(m, None, progress.get(None), own)
+        if number_in_measure and m.number:
+            # The agency numbers the row's first text: its title, or its heading when it has no title.
+            for key in ("measure",) if m.title else ("measure", "focus"):
+                if row["cells"][key]:
+                    row["cells"][key] = f"{m.number.rstrip('.')}. {row['cells'][key]}"
         row["subheading"] = _subheading(m, grouping)
         group["rows"].append(row)
         photos = [_photo(ph) for ph in progress[None].photos.all()] if None in progress else []
@@ -309,6 +325,8 @@ def report_context(*, report: Report) -> dict:
         regroup=layout["regroup"],
         other=labels["other_group"],
         number_rows=layout["number_rows"],
+        templates=labels,
+        number_in_measure=layout["number_in_measure"],
     )
     plan = Plan.objects.filter(agency=agency, year=measures_year).first()
     columns = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
@@ -368,6 +386,8 @@ def report_context(*, report: Report) -> dict:
     if report.show_score_table or report.show_score_chart:
         table = score_history(agency=agency, years=[measures_year.be_year - 1, measures_year.be_year])
         ctx["scores"] = _scores(table)
+        for y in ctx["scores"]["years"]:
+            y["header"] = fill(labels["score_col_year"], be_year=y["be_year"])
         if report.show_score_chart:
             ctx["chart"] = _scores(score_history(agency=agency))  # every year on record
     if kind == Kind.ANALYSIS:

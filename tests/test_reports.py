@@ -41,24 +41,26 @@ def squash(text: str) -> str:
 def test_khao_samo_khon_annual_matches_seed_000(tmp_path):
     text = text_of(render("khao-samo-khon", 2567, "annual"), tmp_path)
     flat = squash(text)
+    # The seed's own column titles (its "ปฎิบัติ" spelling included) and its "1. …" issue headings.
     for header in [
         "มาตรการ/กิจกรรมที่ดำเนินการ",
-        "ขั้นตอนหรือวิธีการปฏิบัติ",
-        "ผลการดำเนินการ(output)",
-        "ผลลัพธ์(outcome)",
-        "ผู้รับผิดชอบ",
+        "ขั้นตอน/วิธีปฎิบัติ",
+        "สรุปผลการดำเนินงานตามมาตรการหรือกิจกรรม",
+        "ผลลัพธ์หรือความสำเร็จ",
+        "หน่วยงานผู้รับผิดชอบ",
     ]:
         assert header in flat, header
-    for n in range(1, 8):
-        assert f"ประเด็นที่{n}" in flat
-    assert "ประเด็นที่1กระบวนการปฏิบัติงานที่โปร่งใสและมีประสิทธิภาพ" in flat
-    # Year-over-year table: ten indicators, overall and level as awarded.
+    assert "ประเด็นที่1" not in flat and "ผลการดำเนินการ(output)" not in flat
+    assert "1.กระบวนการปฏิบัติงานที่โปร่งใสและมีประสิทธิภาพ" in flat
+    assert "7.กลไกและมาตรการในการแก้ไขและป้องกันการทุจริตภายในหน่วยงาน" in flat
+    # Year-over-year table under the seed's titles: ten indicators, overall and level as awarded.
+    assert "ตารางเปรียบเทียบระดับค่าคะแนนโดยพิจารณาตามประเภทของตัวชี้วัด" in flat and "ปีพ.ศ.2566" in flat
     for number in ["97.92", "96.28", "73.75", "100.00", "89.00", "92.84", "+3.84"]:
         assert number in flat, number
-    assert "ผ่านดี" in flat and "ข้อเสนอแนะ" in flat
-    # Seed 000 puts each measure's photos after its rows, not in an appendix; no invented sentence.
-    assert "ภาพประกอบผลการดำเนินงาน" not in flat and "ค่าเป้าหมาย" not in flat
-    assert "จัดทำผังขั้นตอนและการลดขั้นตอนระยะเวลาการปฏิบัติงานตามอำนาจหน้าที่" in flat
+    assert "คิดเป็น92.84คะแนนระดับการประเมินผ่านดี" in flat and "ข้อเสนอแนะเพิ่มเติม" in flat
+    # Seed 000 puts each measure's photos after its rows under its own heading; no invented sentence.
+    assert "ภาพประกอบผลการดำเนินงานตามมาตรการ" in flat and "ค่าเป้าหมาย" not in flat
+    assert "1.จัดทำผังขั้นตอนและการลดขั้นตอนระยะเวลาการปฏิบัติงานตามอำนาจหน้าที่" in flat
 
 
 @pytest.mark.django_db
@@ -74,7 +76,9 @@ def test_takhram_en_analysis_writes_narrative_from_the_table(tmp_path):
     for band in ["AA", "๙๕–๑๐๐", "F"]:
         assert band in text
     assert "E7" in text and "๗๘.๓๐" in text  # question-level table; codes keep their digits
-    assert "มาตรการส่งเสริมคุณธรรมและความโปร่งใสประจำปีงบประมาณพ.ศ.๒๕๖๖" in text
+    # The measures under the seed's own title; the seed ends with them (no score table added after).
+    assert "มาตรการส่งเสริมคุณธรรมและความโปร่งใสประจำปี๒๕๖๖" in text
+    assert "ตารางเปรียบเทียบผลการประเมินITAรายตัวชี้วัด" not in text
 
 
 @pytest.mark.django_db
@@ -105,7 +109,9 @@ def test_layout_options_thai_digits_and_columns(tmp_path):
     )
     assert "หน้า๒" in text  # page numbers in Thai digits
     assert "๒๕๖๗" in text and "2567" not in text
-    assert "ผลลัพธ์(outcome)" in text and "ผลการดำเนินการ(output)" not in text
+    # The chosen columns under seed 003's own titles; the column left out is not printed.
+    assert "ผลลัพธ์หรือความสำเร็จของการดำเนินการ" in text and "สรุปผลการดำเนินการตามมาตรการหรือกิจกรรม" not in text
+    assert "ลำดับที่" in text  # a column the seed does not title keeps the default header
 
 
 @pytest.mark.django_db
