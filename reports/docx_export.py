@@ -216,10 +216,44 @@ def _analysis(w: _Writer, ctx: dict) -> None:
         w.table(["เครื่องมือการประเมิน", "ประเด็นที่ต้องพัฒนา", "คะแนน", "แนวทางการแก้ไข"], rows)
 
 
+def _toc_field(w: _Writer):
+    """A Word table-of-contents field over the headings; Word fills its page numbers when the file is
+    opened (updateFields), and until then it shows the headings it will list."""
+    p = w.doc.add_paragraph()
+
+    def run(tag: str, **attrs):
+        r = p.add_run()._r
+        el = r.makeelement(qn(tag), {qn(k): v for k, v in attrs.items()})
+        r.append(el)
+        return el
+
+    run("w:fldChar", **{"w:fldCharType": "begin"})
+    run("w:instrText", **{"xml:space": "preserve"}).text = ' TOC \\o "1-3" \\h \\z \\u '
+    run("w:fldChar", **{"w:fldCharType": "separate"})
+    p._toc_result = p.add_run()
+    run("w:fldChar", **{"w:fldCharType": "end"})
+    update = w.doc.settings.element.makeelement(qn("w:updateFields"), {qn("w:val"): "true"})
+    w.doc.settings.element.append(update)
+    return p
+
+
+def _toc_fill(w: _Writer, p) -> None:
+    """The field's shown result: the headings written after it, one per line."""
+    body = list(w.doc.element.body)
+    after = body[body.index(p._p) + 1 :]
+    names = {"Heading 1", "Heading 2", "Heading 3"}
+    titles = [q.text for q in w.doc.paragraphs if q._p in after and q.style.name in names and q.text]
+    for n, title in enumerate(titles):
+        if n:
+            p._toc_result.add_break()
+        p._toc_result.add_text(title)
+
+
 def render_docx(context: dict) -> bytes:
     """DOCX bytes for a report context: the same sections, headings, tables and photos as the PDF."""
     ctx, w = context, _Writer(context)
     report, labels = ctx["report"], ctx["labels"]
+    toc = None
     for s in ctx["sections"]:
         kind = s["kind"]
         if kind == "cover" and report["show_cover"]:
@@ -239,6 +273,8 @@ def render_docx(context: dict) -> bytes:
         elif kind in ("foreword", "text", "toc"):
             w.heading(s["title"] or ("สารบัญ" if kind == "toc" else ""))
             w.html(s["html"])
+            if kind == "toc" and not s["html"]:
+                toc = _toc_field(w)
             if kind != "text":
                 w.doc.add_page_break()
         elif kind == "measures" and ctx["groups"]:
@@ -275,6 +311,8 @@ def render_docx(context: dict) -> bytes:
             for page in ctx["photo_pages"]:
                 w.heading(f"{page['heading']}{' — ' if page['heading'] else ''}{page['title']}", 3)
                 w.photos(page["photos"])
+    if toc is not None:
+        _toc_fill(w, toc)
     out = io.BytesIO()
     w.doc.save(out)
     return out.getvalue()

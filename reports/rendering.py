@@ -22,7 +22,7 @@ from pythainlp.util import arabic_digit_to_thai_digit
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import chunked, pdf_patches, thai_text_layer, typesetting
+from . import chunked, pdf_patches, thai_text_layer, toc, typesetting
 
 FONT_FILES = [
     ("Sarabun-Regular.ttf", 400, "normal"),
@@ -107,7 +107,7 @@ def render_html(context: dict) -> str:
     for photo in _photos(ctx):
         photo["uri"] = media_uri(photo["name"]) if photo.get("name") else ""
     ctx["digits"] = "thai" if ctx["report"]["thai_digits"] else "arabic"
-    html = render_to_string("reports/report.html", ctx)
+    html = toc.with_toc(render_to_string("reports/report.html", ctx))
     return typesetting.typeset_html(html, thai_digits=ctx["report"]["thai_digits"])
 
 
@@ -122,6 +122,7 @@ def _css(context: dict) -> str:
     if context["report"]["thai_digits"]:
         header = arabic_digit_to_thai_digit(header)
         css += '\n@page { @bottom-center { content: "หน้า " counter(page, thai); } }'
+        css += "\n.toc-auto a::after { content: leader('.') target-counter(attr(href), page, thai); }"
     layout = context["report"].get("layout") or {}
     if layout.get("count_cover"):
         css += "\n@page cover { counter-increment: page 1; }"
@@ -190,6 +191,8 @@ def render_pdf(
         first_chunk_extra=b"\0".join(name.encode() + b"\0" + data for name, data in attachments),
         processes=processes or render_processes(),
         cache=chunked.cache_dir(),
+        # A generated table of contents needs every heading in one layout to number its pages.
+        budget=chunked.ROW_BUDGET if toc.GENERATED not in html else 10**9,
     )
     if pdf is not None:
         return pdf

@@ -3,12 +3,14 @@ paragraphs pre-filled from the numbers, edited and restored; the agency's wordin
 through reports/section_services.py, by the agency's coordinators only, and printed in the PDF and Word."""
 
 import io
+import re
 
 import docx
 import pymupdf as fitz
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from agencies.access import access_for
 from agencies.models import Agency
@@ -341,3 +343,26 @@ def test_the_layout_form_sends_an_approved_report_back_to_draft_when_it_changes(
     page = client.post(detail, data, follow=True).content.decode()
     assert Report.objects.get(pk=report.pk).state == State.DRAFT
     assert "ต้องเสนอผู้บริหารเพื่ออนุมัติอีกครั้ง" in page
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_table_of_contents_without_text_lists_the_headings_with_their_printed_pages():
+    report, access = annual(), coordinator(PKR)
+    toc = section_services.report_section_add(access=access, report=report, kind="toc")
+    closing = section_services.report_section_add(access=access, report=report, kind="text", title="บทสรุปท้ายเล่ม")
+    section_services.report_section_update(
+        access=access, report=report, section_id=closing.pk, title="บทสรุปท้ายเล่ม", body="สรุป", expected_version=1
+    )
+    while report.sections.filter(anchor="").order_by("order").first() != toc:
+        section_services.report_section_move(access=access, report=report, section_id=toc.pk, step=-1)
+    ctx = report_context(report=Report.objects.get(pk=report.pk))
+    pages = [thai_digit_to_arabic_digit(p.get_text()) for p in fitz.open(stream=rendering.render_pdf(ctx))]
+    assert "สารบัญ" in pages[0]
+    listed = int(re.search(r"บทสรุปท้ายเล่ม[\s.]*(\d+)", pages[0]).group(1))
+    target = next(text for text in pages[1:] if "บทสรุปท้ายเล่ม" in text)
+    assert listed == int(re.search(r"หน้า\s*(\d+)", target).group(1))  # the number printed on that page
+    # The Word copy: a TOC field Word numbers on opening, showing the headings until then.
+    document = docx.Document(io.BytesIO(render_docx(ctx)))
+    field = next(p for p in document.paragraphs if "TOC" in "".join(p._p.itertext()))
+    assert "บทสรุปท้ายเล่ม" in field.text
