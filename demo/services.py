@@ -12,14 +12,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from agencies.models import Agency, Division, Membership, OversightScope, Role
 from assessments.models import AssessmentResult, FiscalYear, Indicator, Issue, Question, Tool
 from assessments.services import result_save
 from measures.models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
+from measures.services import PRINT_MAX_PX, photo_process
 from reports.models import COLUMNS, Report
 from reports.services import report_sections_set
+
+from .photos import demo_photo_jpeg
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
 DEMO_PASSWORD = "ita-demo-2568"
@@ -63,8 +67,13 @@ def demo_load_agency(*, data: dict) -> Agency:
             "is_synthetic": False,
         },
     )
-    # Replace the agency's content; divisions are kept so memberships survive a reload.
+    # Replace the agency's content; divisions are kept so memberships survive a reload. The demo
+    # photos' files go with their rows (a reload draws them again).
+    for photo in EvidencePhoto.objects.filter(progress__measure__agency=agency):
+        photo.image.delete(save=False)
+        photo.print_image.delete(save=False)
     Measure.objects.filter(agency=agency).delete()
+    drawn = 0
     AssessmentResult.objects.filter(agency=agency).delete()
     Plan.objects.filter(agency=agency).delete()
     Report.objects.filter(agency=agency, versions__isnull=True).delete()
@@ -187,8 +196,14 @@ def demo_load_agency(*, data: dict) -> Agency:
                 budget_spent=_dec(p.get("budget_spent")),
             )
             for i, photo in enumerate(p.get("photos", [])):
-                # The seeds are text: the photos themselves are not available, their captions are.
-                EvidencePhoto.objects.create(progress=progress, caption=photo.get("caption") or "", order=i)
+                # The seeds are text: their photos are not available, their captions are. A drawn
+                # picture marked as a demo stands in, stored as an upload is (demo/photos.py).
+                upload = SimpleUploadedFile("demo.jpg", demo_photo_jpeg(index=drawn), content_type="image/jpeg")
+                drawn += 1
+                evidence = EvidencePhoto(progress=progress, caption=photo.get("caption") or "", order=i)
+                evidence.image.save("demo.jpg", photo_process(upload=upload), save=False)
+                evidence.print_image.save("print.jpg", photo_process(upload=upload, max_px=PRINT_MAX_PX), save=False)
+                evidence.save()
             for link in p.get("links", []):
                 url, label = (link, "") if isinstance(link, str) else (link["url"], link.get("label", ""))
                 EvidenceLink.objects.create(progress=progress, url=url, label=label)

@@ -34,4 +34,3 @@ def with_toc(html: str) -> str:
     after = _HEADING.sub(anchor, after)
     items = "".join(f'<li><a href="#{name}">{text}</a></li>' for name, text in entries)
     return f"{before}{GENERATED}{items}</ol>{after}"
-

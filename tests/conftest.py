@@ -4,6 +4,9 @@ The demo (the five seed agencies) is loaded once per test session; each test run
 transaction that is rolled back, so tests may change it freely.
 """
 
+import os
+import shutil
+
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
@@ -11,9 +14,18 @@ from django.test.utils import override_settings
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def demo_media(tmp_path_factory):
+    """Where the session's demo load stores its files (the demo photos)."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings, tmp_path):
+def _fast_passwords(settings, tmp_path, demo_media):
     settings.PASSWORD_HASHERS = FAST_HASHER
+    # Each test has its own media folder holding the demo's files as hard links: a test may delete
+    # or replace them without touching the next test's.
+    shutil.copytree(demo_media, tmp_path / "media", copy_function=os.link)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_SSL_REDIRECT = False
     # Client.login() passes no request, which django-axes needs; tests that check the lockout
@@ -31,10 +43,10 @@ def _fast_passwords(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, demo_media):
     from demo.services import demo_load_all
 
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=demo_media):
         demo_load_all()
 
 

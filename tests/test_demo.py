@@ -81,3 +81,23 @@ def test_load_demo_is_idempotent():
     before = snapshot()
     demo_load_all()
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_demo_photos_are_drawn_pictures_marked_as_demo_at_their_own_ratio():
+    from PIL import Image
+
+    from measures.models import EvidencePhoto
+
+    photos = list(EvidencePhoto.objects.filter(progress__measure__agency__code="khao-samo-khon"))
+    assert len(photos) == 9  # one per caption seed 000 prints
+    ratios = set()
+    for photo in photos:
+        for field in (photo.image, photo.print_image):
+            with field.open("rb") as f, Image.open(f) as img:
+                assert img.format == "JPEG"
+                ratios.add(round(img.width / img.height, 2))
+    assert len(ratios) == 2 and min(ratios) < 1 < max(ratios)  # landscape and portrait both shown
+    names = [p.image.name for p in photos]
+    demo_load_all()  # a reload draws them again and removes the old files
+    assert not any(EvidencePhoto._meta.get_field("image").storage.exists(name) for name in names)
