@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from agencies.access import Access
+from agencies.models import Agency
 from assessments.models import FiscalYear, Indicator, Issue, Tool
 from ita_portal import thai
+from ita_portal.edits import StaleVersion, submission_claim, submission_done, version_claim
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
@@ -204,27 +206,69 @@ def progress_edit_check(*, access: Access, measure: Measure, activity: Activity 
         raise PermissionDenied("คุณไม่มีสิทธิ์บันทึกผลของรายการนี้")
 
 
-def measure_save(*, access: Access, measure: Measure, divisions: Iterable, indicators: Iterable[Indicator]) -> Measure:
+def measure_save(
+    *,
+    access: Access,
+    measure: Measure,
+    divisions: Iterable,
+    indicators: Iterable[Indicator],
+    expected_version: int | None = None,
+    token: str | None = None,
+) -> Measure:
+    """Create a measure (numbered after the year's last) or save an edit of one.
+
+    An edit must come from the version its form was opened on (ita_portal.edits.version_claim:
+    StaleVersion otherwise, nothing written, its divisions and indicators untouched). A create
+    whose form token was used already returns the measure that first submission created.
+    """
     access.require_manage()
     if measure.agency_id != access.agency.id:
         raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
-        if not measure.pk and not measure.order:
-            last = Measure.objects.filter(agency=measure.agency, year=measure.year).order_by("-order").first()
-            measure.order = (last.order + 1) if last else 1
+        if measure.pk:
+            version_claim(measure, expected_version)
+        else:
+            done = submission_claim(token=token, kind="measure")
+            if done is not None:
+                return Measure.objects.get(pk=done, agency=access.agency)
+            # One create at a time per agency: the next number is read and taken under the lock.
+            Agency.objects.select_for_update().filter(pk=access.agency.pk).first()
+            if not measure.order:
+                last = Measure.objects.filter(agency=measure.agency, year=measure.year).order_by("-order").first()
+                measure.order = (last.order + 1) if last else 1
         measure.save()
         measure.divisions.set(divisions)
         measure.indicators.set(indicators)
+        submission_done(token=token, kind="measure", object_id=measure.pk)
     return measure
 
 
-def activity_save(*, access: Access, activity: Activity, divisions: Iterable) -> Activity:
+def activity_save(
+    *,
+    access: Access,
+    activity: Activity,
+    divisions: Iterable,
+    expected_version: int | None = None,
+    token: str | None = None,
+) -> Activity:
+    """Create an activity (numbered after the measure's last) or save an edit of one; as measure_save."""
     access.require_manage()
+    if activity.measure.agency_id != access.agency.id:
+        raise ServiceError("กิจกรรมไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
-        if not activity.pk and not activity.order:
-            activity.order = activity.measure.activities.count() + 1
+        if activity.pk:
+            version_claim(activity, expected_version)
+        else:
+            done = submission_claim(token=token, kind="activity")
+            if done is not None:
+                return Activity.objects.get(pk=done, measure=activity.measure)
+            Measure.objects.select_for_update().filter(pk=activity.measure_id).first()
+            if not activity.order:
+                last = activity.measure.activities.order_by("-order").first()
+                activity.order = (last.order + 1) if last else 1
         activity.save()
         activity.divisions.set(divisions)
+        submission_done(token=token, kind="activity", object_id=activity.pk)
     return activity
 
 
@@ -246,27 +290,49 @@ def activity_delete(*, access: Access, activity: Activity) -> None:
         activity.delete()
 
 
-def plan_save(*, access: Access, plan: Plan) -> Plan:
+def plan_save(*, access: Access, plan: Plan, expected_version: int | None = None) -> Plan:
     """The report's introduction, recommendations and signatory for a year."""
     access.require_manage()
     if plan.agency_id != access.agency.id:
         raise ServiceError("ข้อมูลประกอบรายงานไม่ได้อยู่ในหน่วยงานของคุณ")
-    plan.save()
+    with transaction.atomic():
+        if plan.pk:
+            version_claim(plan, expected_version)
+        else:
+            try:
+                with transaction.atomic():  # someone else created the year's plan meanwhile: theirs stays
+                    plan.save()
+            except IntegrityError:
+                raise StaleVersion() from None
+            return plan
+        plan.save()
     return plan
 
 
-def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: FiscalYear) -> int:
+def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: FiscalYear, token: str | None = None) -> int:
     """Start a year from last year's measures: same titles, steps, divisions and activities; no progress.
 
     Tools and indicators map to their successors in the new year (the `predecessor` the year's
     copy recorded: a renumbered indicator follows its predecessor), else by code/number; issues by number.
+    Returns the number of measures copied; a resubmitted form (same token) copies nothing and returns 0.
     """
     access.require_manage()
     if from_year == to_year:
         raise ServiceError("ปีต้นทางและปีปลายทางต้องไม่ใช่ปีเดียวกัน")
     agency = access.agency
-    if Measure.objects.filter(agency=agency, year=to_year).exists():
-        raise ServiceError(f"ปีงบประมาณ {to_year.be_year} มีมาตรการอยู่แล้ว จึงไม่คัดลอกซ้ำ")
+    with transaction.atomic():
+        if submission_claim(token=token, kind="copy_year") is not None:
+            return 0
+        # One copy at a time per agency: the second waits, then finds the first one's measures.
+        Agency.objects.select_for_update().filter(pk=agency.pk).first()
+        if Measure.objects.filter(agency=agency, year=to_year).exists():
+            raise ServiceError(f"ปีงบประมาณ {to_year.be_year} มีมาตรการอยู่แล้ว จึงไม่คัดลอกซ้ำ")
+        count = _measures_copy(agency=agency, from_year=from_year, to_year=to_year)
+        submission_done(token=token, kind="copy_year", object_id=to_year.pk)
+    return count
+
+
+def _measures_copy(*, agency, from_year: FiscalYear, to_year: FiscalYear) -> int:
     issues = {i.number: i for i in Issue.objects.filter(year=to_year)}
     new_tools = list(Tool.objects.filter(year=to_year))
     new_indicators = list(Indicator.objects.filter(year=to_year))
@@ -287,35 +353,34 @@ def measures_copy_year(*, access: Access, from_year: FiscalYear, to_year: Fiscal
         .prefetch_related("divisions", "indicators", "activities__divisions")
     )
     count = 0
-    with transaction.atomic():
-        for old in source:
-            new = Measure.objects.create(
-                agency=agency,
-                year=to_year,
-                order=old.order,
-                number=old.number,
-                issue=issues.get(old.issue.number) if old.issue else None,
-                tool=tool_of(old.tool) if old.tool else None,
-                focus=old.focus,
-                title=old.title,
-                steps=old.steps,
-                period=old.period,
-                responsible_note=old.responsible_note,
-                monitoring=old.monitoring,
-                budget=old.budget,
-                copied_from=old,
-            )
-            new.divisions.set(old.divisions.all())
-            new.indicators.set([n for n in (indicator_of(i) for i in old.indicators.all()) if n is not None])
-            for a in old.activities.all():
-                na = Activity.objects.create(measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period)
-                na.divisions.set(a.divisions.all())
-            count += 1
-        plan = Plan.objects.filter(agency=agency, year=from_year).first()
-        if plan:
-            Plan.objects.get_or_create(
-                agency=agency,
-                year=to_year,
-                defaults={"signatory_name": plan.signatory_name, "signatory_position": plan.signatory_position},
-            )
+    for old in source:
+        new = Measure.objects.create(
+            agency=agency,
+            year=to_year,
+            order=old.order,
+            number=old.number,
+            issue=issues.get(old.issue.number) if old.issue else None,
+            tool=tool_of(old.tool) if old.tool else None,
+            focus=old.focus,
+            title=old.title,
+            steps=old.steps,
+            period=old.period,
+            responsible_note=old.responsible_note,
+            monitoring=old.monitoring,
+            budget=old.budget,
+            copied_from=old,
+        )
+        new.divisions.set(old.divisions.all())
+        new.indicators.set([n for n in (indicator_of(i) for i in old.indicators.all()) if n is not None])
+        for a in old.activities.all():
+            na = Activity.objects.create(measure=new, order=a.order, title=a.title, steps=a.steps, period=a.period)
+            na.divisions.set(a.divisions.all())
+        count += 1
+    plan = Plan.objects.filter(agency=agency, year=from_year).first()
+    if plan:
+        Plan.objects.get_or_create(
+            agency=agency,
+            year=to_year,
+            defaults={"signatory_name": plan.signatory_name, "signatory_position": plan.signatory_position},
+        )
     return count
