@@ -14,12 +14,14 @@ one's record (waiting for it to commit) and gets the id of what it saved: the vi
 there instead of creating a second object.
 """
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 
+from . import thai
 from .models import FormSubmission
 
 STALE_MESSAGE = (
@@ -55,6 +57,13 @@ def version_claim(instance: models.Model, expected: int | None) -> None:
         exists = model._default_manager.filter(pk=instance.pk).exists()
         raise StaleVersion(STALE_MESSAGE if exists else GONE_MESSAGE)
     instance.version = expected + 1
+
+
+def version_bump(instance: models.Model) -> None:
+    """A stored row about to be written by a path without a form (an import): forms opened on its
+    old version then see a conflict instead of overwriting it. Call inside the writing transaction."""
+    if instance.pk and hasattr(instance, "version"):
+        instance.version += 1
 
 
 def version_of(value) -> int | None:
@@ -132,7 +141,19 @@ def form_conflict(form, *, current: dict, version: int | None) -> list[ConflictR
     data = form.data.copy()
     data["version"] = "" if version is None else str(version)
     form.data = data
-    return conflict_rows(labels=labels, yours=form.cleaned_data, current=current)
+    yours = {n: _readable(form.fields[n], form.cleaned_data.get(n)) for n in names}
+    stored = {n: _readable(form.fields[n], current.get(n)) for n in names}
+    return conflict_rows(labels=labels, yours=yours, current=stored)
+
+
+def _readable(field, value):
+    """A choice by its Thai label, a date in พ.ศ."""
+    if isinstance(value, datetime.date):
+        return thai.thai_date(value)
+    choices = getattr(field, "choices", None)
+    if isinstance(value, str) and value and choices is not None and not hasattr(field, "queryset"):
+        return dict((str(k), v) for k, v in choices).get(value, value)
+    return value
 
 
 def model_values(instance: models.Model | None, names) -> dict:

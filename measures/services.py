@@ -19,7 +19,7 @@ from ita_portal.edits import StaleVersion, submission_claim, submission_done, ve
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
-from .rules import completion_window, progress_problems, progress_version_bump, unable_reason_kept
+from .rules import completion_window, progress_problems, unable_reason_kept
 
 # Print size of a photo in a report is at most ~16 cm wide: 1600 px is ≥ 250 dpi there and
 # keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
@@ -154,18 +154,16 @@ def progress_save(
         if not url.lower().startswith(("http://", "https://")):
             raise ServiceError("ลิงก์หลักฐานต้องขึ้นต้นด้วย http:// หรือ https://")
     with transaction.atomic():
-        progress = Progress.objects.select_for_update().filter(measure=measure, activity=activity, round=round).first()
+        progress = Progress.objects.filter(measure=measure, activity=activity, round=round).first()
         if progress is None:
             if expected_version not in (None, 0):
                 raise ConflictError("รายการนี้ถูกลบหรือเปลี่ยนแปลงโดยผู้อื่น กรุณาโหลดหน้าใหม่")
             progress = Progress(measure=measure, activity=activity, round=round)
-        elif expected_version != progress.version:
-            who = progress.updated_by.get_full_name() or progress.updated_by.username if progress.updated_by else "ผู้อื่น"
-            raise ConflictError(
-                f"มีการบันทึกรายการนี้โดย {who} หลังจากที่คุณเปิดแบบฟอร์ม "
-                "ระบบจึงไม่บันทึกทับ กรุณาคัดลอกข้อความของคุณไว้ แล้วโหลดหน้าใหม่เพื่อดูข้อมูลล่าสุด"
-            )
         else:
+            try:
+                version_claim(progress, expected_version)  # the row stays locked until the end
+            except StaleVersion:
+                raise _progress_conflict(progress) from None
             progress.measure, progress.activity = measure, activity  # loaded already: not read again
         for field in ("status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"):
             if field in data:
@@ -185,8 +183,14 @@ def progress_save(
             raise ServiceError(" ".join(problems.values()), fields=problems)
         is_new = progress.pk is None
         progress.updated_by = user
-        progress_version_bump(progress)  # the row is locked by select_for_update
-        progress.save()
+        if is_new:
+            try:
+                with transaction.atomic():  # the first entry of two at once: the second is a conflict
+                    progress.save()
+            except IntegrityError:
+                raise _progress_conflict(progress) from None
+        else:
+            progress.save()
         progress.photos.filter(id__in=list(delete_photo_ids)).delete()
         progress.links.filter(id__in=list(delete_link_ids)).delete()
         start = 0 if is_new else progress.photos.count()
@@ -198,6 +202,22 @@ def progress_save(
         for url, label in new_links:
             EvidenceLink.objects.create(progress=progress, url=url, label=label)
     return progress
+
+
+def _progress_conflict(progress: Progress) -> ConflictError:
+    """The refusal of a stale save, naming who saved last."""
+    stored = (
+        Progress.objects.select_related("updated_by")
+        .filter(measure_id=progress.measure_id, activity_id=progress.activity_id, round=progress.round)
+        .first()
+    )
+    by = stored.updated_by if stored else None
+    who = (by.get_full_name() or by.username) if by else "ผู้อื่น"
+    return ConflictError(
+        f"มีการบันทึกรายการนี้โดย {who} หลังจากที่คุณเปิดแบบฟอร์ม ระบบจึงไม่บันทึกทับ "
+        "ข้อความของคุณยังอยู่ในแบบฟอร์มด้านล่าง เทียบกับข้อมูลล่าสุดได้ในตาราง "
+        "ถ้ายังต้องการบันทึกข้อความของคุณแทนข้อมูลล่าสุด กด “บันทึก” อีกครั้ง"
+    )
 
 
 def progress_edit_check(*, access: Access, measure: Measure, activity: Activity | None) -> None:

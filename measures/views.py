@@ -182,7 +182,7 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
     measure = selectors.measure_get_for_access(access=access, pk=pk, with_indicators=False)
     activity = selectors.activity_get(measure=measure, pk=aid) if aid else None
     period = {"fiscal_year": measure.year.be_year, "round": round}  # the completion dates it takes
-    form = None
+    form, conflict = None, []
     photo_token, photo_problems = "", []
     if request.method == "POST":
         # The form only validates: progress_save checks the user and reads the stored entry (locked).
@@ -214,6 +214,9 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
                     delete_link_ids=[int(i) for i in request.POST.getlist("delete_link") if i.isdigit()],
                     user=request.user,
                 )
+            except services.ConflictError as exc:
+                fresh = selectors.progress_get(measure=measure, activity=activity, round=round)
+                conflict = _conflict(form, exc, fresh)
             except services.ServiceError as exc:
                 if not exc.fields:
                     form.add_error(None, str(exc))
@@ -251,6 +254,7 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
             "links": links,
             "photo_token": photo_token,
             "photo_problems": photo_problems,
+            "conflict": conflict,
             "kept_photos": photo_stash.photo_stash_get(
                 token=photo_token, user_id=request.user.pk, agency_id=access.agency.pk
             ),
@@ -315,7 +319,7 @@ def photo(request, access: Access, photo_id: int):
     return FileResponse(item.image.open("rb"), content_type="image/jpeg")
 
 
-def _conflict(form, exc: StaleVersion, fresh) -> list:
+def _conflict(form, exc: Exception, fresh) -> list:
     """A stale save: the refusal on the form, the user's values beside the stored ones (none when gone)."""
     form.add_error(None, str(exc))
     return form_conflict(

@@ -17,6 +17,7 @@ from import_export import resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
+from ita_portal.edits import version_bump
 from ita_portal.thai import format_be_date
 
 from .cells import clean_be_date, clean_decimal, clean_int, clean_text, is_blank, short_text
@@ -243,6 +244,7 @@ class SheetResource(resources.ModelResource):
     # History -------------------------------------------------------------------------------
 
     def before_save_instance(self, instance, row, **kwargs):
+        version_bump(instance)  # forms opened before the import see a conflict
         instance._history_user = self.user
         instance._change_reason = self.reason
 

@@ -17,7 +17,7 @@ from sheets.columns import Column
 from sheets.resources import BEDateWidget, ChoiceWidget, DecimalWidget, IntWidget, SheetResource, TextWidget
 
 from ..models import Activity, Measure, Progress, Round, Status, UnableReason
-from ..rules import completion_window, progress_problems, progress_version_bump
+from ..rules import completion_window, progress_problems
 from .columns import (
     H_ACTIVITY,
     H_ACTIVITY_TITLE,
@@ -366,7 +366,6 @@ class ProgressResource(_WorkbookResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
-        progress_version_bump(instance)  # forms opened before the import see a conflict
         instance.updated_by = self.user
 
     def dehydrate_measure_order(self, p):
