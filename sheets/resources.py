@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
 from import_export import resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
@@ -304,7 +305,7 @@ def run_resource(
                             Problem(message, sheet=sheet, row=number, column=column, letter=letters.get(column, ""))
                         )
         for err in rr.errors:
-            problems.append(Problem(f"บันทึกแถวนี้ไม่สำเร็จ: {err.error}", sheet=sheet, row=number))
+            problems.append(Problem(f"บันทึกแถวนี้ไม่สำเร็จ: {_row_error(err.error)}", sheet=sheet, row=number))
         if problems:
             status = ERROR
         elif rr.import_type == RowResult.IMPORT_TYPE_NEW:
@@ -329,3 +330,10 @@ def run_resource(
                 problems=problems,
             )
         )
+
+
+def _row_error(error) -> str:
+    """A row the database refused, in Thai (its own message is English)."""
+    if isinstance(error, IntegrityError):
+        return "ซ้ำกับรายการที่มีอยู่แล้ว (เช่น ลำดับซ้ำกับอีกรายการในกลุ่มเดียวกัน) กรุณาตรวจสอบลำดับแล้วนำเข้าใหม่"
+    return str(error)

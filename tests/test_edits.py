@@ -252,3 +252,31 @@ def test_order_numbers_are_unique_within_their_group(ksk_measure):
     # The same numbers in another year or another measure are fine.
     other_year = FiscalYear.objects.exclude(pk=ksk_measure.year_id).first()
     Measure.objects.create(agency=ksk_measure.agency, year=other_year, order=ksk_measure.order + 500, title="อื่น")
+
+
+@pytest.mark.django_db
+def test_workbook_import_with_activity_rows_in_any_order_keeps_numbers_unique(ksk_measure):
+    """The sheet numbers activities by position; stored orders with a gap (after a delete) and rows
+    listed out of order must not make two activities share a number on the way."""
+    from measures.workbook import SHEET_ACTIVITIES
+
+    from .test_workbook import column, export, load, run, save
+
+    ksk_measure.activities.all().delete()
+    for n in (1, 2, 3):
+        Activity.objects.create(measure=ksk_measure, order=n, title=f"กิจกรรม {n}")
+    Activity.objects.filter(measure=ksk_measure, order=1).delete()  # stored orders 2 and 3: positions 1 and 2
+    wb = load(export(be=ksk_measure.year.be_year))
+    ws = wb[SHEET_ACTIVITIES]
+    first, second = [r for r in ws.iter_rows(min_row=2) if r[0].value == ksk_measure.order]
+    for a, b in zip(first, second):  # position 2's row first
+        a.value, b.value = b.value, a.value
+    title = column(ws, "กิจกรรม") - 1
+    for r in (first, second):
+        r[title].value = f"{r[title].value} (แก้ไข)"
+    preview = run(save(wb), dry_run=False, be=ksk_measure.year.be_year)
+    assert not preview.problems, [str(p) for p in preview.problems]
+    assert list(ksk_measure.activities.order_by("order").values_list("order", "title")) == [
+        (2, "กิจกรรม 2 (แก้ไข)"),
+        (3, "กิจกรรม 3 (แก้ไข)"),
+    ]
