@@ -108,7 +108,6 @@ class ConflictRow:
     label: str
     yours: str
     current: str
-    differs: bool
 
 
 def shown(value) -> str:
@@ -123,14 +122,12 @@ def shown(value) -> str:
 
 
 def conflict_rows(*, labels: dict[str, str], yours: dict, current: dict) -> list[ConflictRow]:
-    """The fields of a refused save, the user's value beside the stored one (changed ones first)."""
+    """The fields of a refused save where the user's value and the stored one differ, side by side."""
     rows = [
-        ConflictRow(label=label, yours=shown(yours.get(name)), current=shown(current.get(name)), differs=False)
+        ConflictRow(label=label, yours=shown(yours.get(name)), current=shown(current.get(name)))
         for name, label in labels.items()
     ]
-    for row in rows:
-        row.differs = row.yours != row.current
-    return sorted(rows, key=lambda r: not r.differs)
+    return [row for row in rows if row.yours != row.current]
 
 
 def form_conflict(form, *, current: dict, version: int | None) -> list[ConflictRow]:

@@ -58,6 +58,7 @@ def pytest_collection_modifyitems(items):
     def rank(item) -> int:
         if item.get_closest_marker("e2e"):
             return 2
-        return 1 if item.get_closest_marker("races") else 0
+        db = item.get_closest_marker("django_db")
+        return 1 if db and db.kwargs.get("transaction") else 0
 
     items.sort(key=rank)

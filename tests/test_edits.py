@@ -280,3 +280,31 @@ def test_workbook_import_with_activity_rows_in_any_order_keeps_numbers_unique(ks
         (2, "กิจกรรม 2 (แก้ไข)"),
         (3, "กิจกรรม 3 (แก้ไข)"),
     ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_renumbers_duplicate_order_numbers_before_making_them_unique():
+    """Data from before the constraint (a double-submitted form, a double copy-year) is renumbered:
+    the first of each number (by id) keeps it, the others go to the end; activities become 1, 2, 3."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("measures", "0004_bounded_text")])
+    apps = executor.loader.project_state([("measures", "0004_bounded_text")]).apps
+    OldAgency, OldYear = apps.get_model("agencies", "Agency"), apps.get_model("assessments", "FiscalYear")
+    OldMeasure, OldActivity = apps.get_model("measures", "Measure"), apps.get_model("measures", "Activity")
+    agency = OldAgency.objects.create(code="renumber-test", name="อบต.ทดสอบ", kind="SAO")
+    year = OldYear.objects.get(be_year=2567)
+    made = [
+        OldMeasure.objects.create(agency=agency, year=year, order=o, title=f"ม{i}")
+        for i, o in enumerate([1, 2, 2, 3, 3])
+    ]
+    for o in (0, 0, 5):
+        OldActivity.objects.create(measure=made[0], order=o, title=f"ก{o}")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    orders = dict(Measure.objects.filter(agency__code="renumber-test").values_list("title", "order"))
+    assert orders == {"ม0": 1, "ม1": 2, "ม2": 4, "ม3": 3, "ม4": 5}
+    assert sorted(Activity.objects.filter(measure_id=made[0].pk).values_list("order", flat=True)) == [1, 2, 3]
