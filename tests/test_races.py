@@ -172,3 +172,22 @@ def test_first_progress_entries_at_once_one_wins(coordinators):
     winners = [i for i, r in enumerate(responses) if r.status_code == 302]
     assert len(winners) == 1 and all(refused(r) for r in responses if r.status_code != 302)
     assert Progress.objects.get(measure=m, activity=None, round="six_month").output == f"ผลของคนที่ {winners[0]}"
+
+
+def test_same_new_division_name_and_first_plan_at_once_one_wins_the_rest_told_in_thai(coordinators):
+    url = f"/a/{KSK}/divisions/"
+    forms = [hidden(c, url) | {"name": "กองที่ตั้งพร้อมกัน"} for c in coordinators]  # four people's own forms
+    responses = race(coordinators, url, forms)
+    assert Division.objects.filter(agency__code=KSK, name="กองที่ตั้งพร้อมกัน").count() == 1
+    assert sum(r.status_code == 302 for r in responses) == 1
+    assert all("มีกอง/สำนักชื่อ “กองที่ตั้งพร้อมกัน” อยู่แล้ว" in r.content.decode() for r in responses if r.status_code != 302)
+
+    from measures.models import Plan
+
+    Plan.objects.filter(agency__code=KSK, year__be_year=2567).delete()
+    url = f"/a/{KSK}/measures/plan/?year=2567"
+    forms = [hidden(c, url) | {"year": "2567", "intro": f"บทนำของคนที่ {i}"} for i, c in enumerate(coordinators)]
+    responses = race(coordinators, url, forms)
+    winners = [i for i, r in enumerate(responses) if r.status_code == 302]
+    assert len(winners) == 1 and all(refused(r) for r in responses if r.status_code != 302)
+    assert Plan.objects.get(agency__code=KSK, year__be_year=2567).intro == f"บทนำของคนที่ {winners[0]}"
