@@ -66,6 +66,13 @@ def version_bump(instance: models.Model) -> None:
         instance.version += 1
 
 
+def versions_bump(model: type[models.Model], pks) -> None:
+    """version_bump() for rows written in bulk (one UPDATE)."""
+    pks = list(pks)
+    if pks:
+        model._default_manager.filter(pk__in=pks).update(version=models.F("version") + 1)
+
+
 def version_of(value) -> int | None:
     """The version a form sent (a hidden field's text or a cleaned int), None when missing or not a number."""
     if isinstance(value, int):

@@ -308,3 +308,22 @@ def test_the_migration_renumbers_duplicate_order_numbers_before_making_them_uniq
     orders = dict(Measure.objects.filter(agency__code="renumber-test").values_list("title", "order"))
     assert orders == {"ม0": 1, "ม1": 2, "ม2": 4, "ม3": 3, "ม4": 5}
     assert sorted(Activity.objects.filter(measure_id=made[0].pk).values_list("order", flat=True)) == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_a_score_form_opened_before_a_score_sheet_import_is_refused():
+    """The national import changes a result's scores in bulk: a form opened before it is stale."""
+    from assessments.score_sheet import score_sheet_import
+
+    from .test_score_sheet import row, xlsx
+
+    c = login("ksk-coord")
+    url = f"/a/{KSK}/scores/2567/edit/"
+    seen = opened(c, url)
+    preview = score_sheet_import(file=xlsx([row(KSK, 2567, "ตัวชี้วัด", 1, score="66.66")]), dry_run=False)
+    assert not preview.problems, [str(p) for p in preview.problems]
+    result = AssessmentResult.objects.get(agency__code=KSK, year__be_year=2567)
+    assert str(result.indicator_scores.get(indicator__number=1).score) == "66.66"
+    r = c.post(url, seen | {"overall": "80.00", "ind_1": "99.00"})
+    assert r.status_code == 200 and STALE in r.content.decode()
+    assert str(result.indicator_scores.get(indicator__number=1).score) == "66.66"
