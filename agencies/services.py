@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from ita_portal.edits import StaleVersion, submission_claim, submission_done, version_claim
+from ita_portal.edits import StaleVersion, submission_claim, submission_done, submission_object, version_claim
 
 from .access import Access
 from .models import Agency, Division, Membership, Role
@@ -36,7 +36,7 @@ def division_create(*, access: Access, name: str, token: str | None = None) -> D
     with transaction.atomic():
         done = submission_claim(token=token, kind="division")
         if done is not None:
-            return Division.objects.get(pk=done, agency=access.agency)
+            return submission_object(Division.objects.filter(agency=access.agency), done)
         Agency.objects.select_for_update().filter(pk=access.agency.pk).first()  # one create at a time
         if Division.objects.filter(agency=access.agency, name=name).exists():
             raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")

@@ -6,7 +6,14 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from agencies.models import Agency
-from ita_portal.edits import GONE_MESSAGE, StaleVersion, submission_claim, submission_done, version_claim
+from ita_portal.edits import (
+    GONE_MESSAGE,
+    StaleVersion,
+    submission_claim,
+    submission_done,
+    submission_object,
+    version_claim,
+)
 
 from .models import (
     AssessmentResult,
@@ -88,7 +95,7 @@ def result_save(
     if expected_version is not UNCHECKED:
         done = submission_claim(token=token, kind="result")
         if done is not None:
-            return AssessmentResult.objects.get(pk=done)
+            return submission_object(AssessmentResult.objects.filter(agency=agency, year=year), done)
         _result_claim(agency=agency, year=year, expected_version=expected_version)
     result, _ = AssessmentResult.objects.update_or_create(
         agency=agency, year=year, defaults={"overall": overall, "level_awarded": level_awarded}

@@ -31,6 +31,7 @@ STALE_MESSAGE = (
 )
 GONE_MESSAGE = "รายการนี้ถูกลบหรือเปลี่ยนแปลงโดยผู้อื่น ระบบจึงไม่บันทึก กรุณาโหลดหน้าใหม่"
 BUSY_MESSAGE = "แบบฟอร์มนี้กำลังถูกบันทึกอยู่ กรุณารอสักครู่แล้วโหลดหน้าใหม่"
+USED_MESSAGE = "แบบฟอร์มนี้ส่งไปแล้ว และรายการที่สร้างจากแบบฟอร์มนี้ถูกลบไปแล้ว กรุณาเปิดแบบฟอร์มใหม่"
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -103,6 +104,15 @@ def submission_claim(*, token: str | None, kind: str) -> int | None:
             raise StaleVersion(BUSY_MESSAGE) from None
         return done
     return None
+
+
+def submission_object(queryset: models.QuerySet, object_id: int):
+    """What a used token's first submission saved (from the caller's own scope), or StaleVersion when
+    it is gone since."""
+    found = queryset.filter(pk=object_id).first()
+    if found is None:
+        raise StaleVersion(USED_MESSAGE)
+    return found
 
 
 def submission_done(*, token: str | None, kind: str, object_id: int) -> None:

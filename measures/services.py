@@ -15,7 +15,7 @@ from agencies.access import Access
 from agencies.models import Agency
 from assessments.models import FiscalYear, Indicator, Issue, Tool
 from ita_portal import thai
-from ita_portal.edits import StaleVersion, submission_claim, submission_done, version_claim
+from ita_portal.edits import StaleVersion, submission_claim, submission_done, submission_object, version_claim
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
@@ -250,7 +250,7 @@ def measure_save(
         else:
             done = submission_claim(token=token, kind="measure")
             if done is not None:
-                return Measure.objects.get(pk=done, agency=access.agency)
+                return submission_object(Measure.objects.filter(agency=access.agency), done)
             # One create at a time per agency: the next number is read and taken under the lock.
             Agency.objects.select_for_update().filter(pk=access.agency.pk).first()
             if not measure.order:
@@ -281,7 +281,7 @@ def activity_save(
         else:
             done = submission_claim(token=token, kind="activity")
             if done is not None:
-                return Activity.objects.get(pk=done, measure=activity.measure)
+                return submission_object(Activity.objects.filter(measure=activity.measure), done)
             Measure.objects.select_for_update().filter(pk=activity.measure_id).first()
             if not activity.order:
                 last = activity.measure.activities.order_by("-order").first()

@@ -322,6 +322,8 @@ def photo(request, access: Access, photo_id: int):
 def _conflict(form, exc: Exception, fresh) -> list:
     """A stale save: the refusal on the form, the user's values beside the stored ones (none when gone)."""
     form.add_error(None, str(exc))
+    if fresh is None:
+        return []
     return form_conflict(
         form,
         current=model_values(fresh, form.fields),

@@ -170,7 +170,13 @@ def test_double_submitted_measure_form_creates_one_measure():
     r1, r2 = c.post(url, form), c.post(url, form)
     assert r1.status_code == r2.status_code == 302 and r1["Location"] == r2["Location"]
     assert Measure.objects.filter(title="มาตรการที่ส่งสองครั้ง").count() == 1
+    # Sent again after the measure it made was deleted: a Thai message, nothing made.
+    Measure.objects.filter(title="มาตรการที่ส่งสองครั้ง").delete()
+    r3 = c.post(url, form)
+    assert r3.status_code == 200 and "รายการที่สร้างจากแบบฟอร์มนี้ถูกลบไปแล้ว" in r3.content.decode()
+    assert not Measure.objects.filter(title="มาตรการที่ส่งสองครั้ง").exists()
     # A new form has a new token: a second measure of the same title is a deliberate one.
+    assert c.post(url, opened(c, url) | {"year": "2567", "title": "มาตรการที่ส่งสองครั้ง"}).status_code == 302
     assert c.post(url, opened(c, url) | {"year": "2567", "title": "มาตรการที่ส่งสองครั้ง"}).status_code == 302
     assert Measure.objects.filter(title="มาตรการที่ส่งสองครั้ง").count() == 2
 
