@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from . import thai
 from .models import FormSubmission
@@ -98,12 +99,22 @@ def submission_claim(*, token: str | None, kind: str) -> int | None:
     try:
         with transaction.atomic():  # a savepoint: on PostgreSQL a failed insert spoils the transaction
             FormSubmission.objects.create(token=token, kind=kind)
+        transaction.on_commit(_submissions_prune)
     except IntegrityError:
         done = FormSubmission.objects.filter(token=token, kind=kind).values_list("object_id", flat=True).first()
         if done is None:
             raise StaleVersion(BUSY_MESSAGE) from None
         return done
     return None
+
+
+# A form sent again later than this is treated as a new one (a page kept open for a week is reloaded).
+TOKEN_DAYS = 7
+
+
+def _submissions_prune() -> None:
+    """Forget tokens older than TOKEN_DAYS: after the commit, outside the saving transaction."""
+    FormSubmission.objects.filter(created_at__lt=timezone.now() - datetime.timedelta(days=TOKEN_DAYS)).delete()
 
 
 def submission_object(queryset: models.QuerySet, object_id: int):

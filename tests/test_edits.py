@@ -333,3 +333,20 @@ def test_a_score_form_opened_before_a_score_sheet_import_is_refused():
     r = c.post(url, seen | {"overall": "80.00", "ind_1": "99.00"})
     assert r.status_code == 200 and STALE in r.content.decode()
     assert str(result.indicator_scores.get(indicator__number=1).score) == "66.66"
+
+
+@pytest.mark.django_db
+def test_form_tokens_are_forgotten_after_a_week(django_capture_on_commit_callbacks):
+    import datetime
+
+    from django.utils import timezone
+
+    from ita_portal.edits import TOKEN_DAYS, form_token, submission_claim
+
+    old = FormSubmission.objects.create(token=form_token(), kind="measure", object_id=1)
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=TOKEN_DAYS + 1))
+    recent = FormSubmission.objects.create(token=form_token(), kind="measure", object_id=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submission_claim(token=form_token(), kind="measure") is None
+    assert not FormSubmission.objects.filter(pk=old.pk).exists()
+    assert FormSubmission.objects.filter(pk=recent.pk).exists()
