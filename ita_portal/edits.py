@@ -18,6 +18,7 @@ import datetime
 import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -172,9 +173,11 @@ def form_conflict(form, *, current: dict, version: int | None) -> list[ConflictR
 
 
 def _readable(field, value):
-    """A choice by its Thai label, a date in พ.ศ."""
+    """A choice by its Thai label, a date in พ.ศ., a number with the field's decimals (90 and 90.00 agree)."""
     if isinstance(value, datetime.date):
         return thai.thai_date(value)
+    if isinstance(value, Decimal) and getattr(field, "decimal_places", None) is not None:
+        return f"{value:,.{field.decimal_places}f}"
     choices = getattr(field, "choices", None)
     if isinstance(value, str) and value and choices is not None and not hasattr(field, "queryset"):
         return dict((str(k), v) for k, v in choices).get(value, value)

@@ -141,6 +141,12 @@ def test_stale_score_save_is_refused_and_deletes_no_score():
     # The second's form has the indicator scores cleared: saved, it would delete them.
     r2 = second.post(url, seen2 | {"overall": "70.00", "level_awarded": level})
     assert r2.status_code == 200 and STALE in r2.content.decode()
+    body = r2.content.decode()
+    # Only what differs is listed: the overall score, and the indicator scores the second cleared.
+    assert '<td class="pre">70.00</td><td class="pre">93.00</td>' in body
+    first_score = next(iter(before.values()))
+    assert f'<td class="pre">—</td><td class="pre">{first_score}</td>' in body
+    assert body.count('<tr><th scope="row">') == 1 + len(before)
     result.refresh_from_db()
     assert str(result.overall) == "93.00" and _scores(result) == before
     assert IndicatorScore.objects.filter(result=result).count() == len(before)
