@@ -15,7 +15,6 @@ TEXTAREA = {"rows": 4}
 
 class ProgressForm(forms.ModelForm):
     completed_on = BEDateField(label="วันที่แล้วเสร็จ (พ.ศ.)", required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Progress
@@ -37,8 +36,7 @@ class ProgressForm(forms.ModelForm):
         self.fields["status"].required = True
         self.fields["unable_reason"].required = False
         self.fields["unable_reason"].choices = [("", "— เลือกเหตุผล (เมื่อดำเนินการไม่ได้) —"), *UnableReason.choices]
-        if self.instance and self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+        edit_fields_add(self, version=self.instance.version if self.instance and self.instance.pk else None)
 
     def clean(self):
         data = super().clean()

@@ -132,6 +132,7 @@ def progress_save(
     new_links: Iterable[tuple[str, str]] = (),
     delete_link_ids: Iterable[int] = (),
     user=None,
+    token: str | None = None,
 ) -> Progress:
     """Record progress for an item in a round. Whether the user may is checked here, and only here
     for a save (PermissionDenied); the values are checked by measures/rules.py (ServiceError.fields).
@@ -139,7 +140,8 @@ def progress_save(
     measure and activity as selectors.measure_get_for_access() and selectors.activity_get() give
     them (divisions prefetched, agency and year joined): nothing of them is read again.
     expected_version is the version the user's form was based on (None for a new entry);
-    if someone saved in between, the save is refused and their work kept.
+    if someone saved in between, the save is refused and their work kept. A form whose token was
+    used already (a double click) returns what its first submission saved, adding nothing twice.
     """
     progress_edit_check(access=access, measure=measure, activity=activity)
     # Decode photos before opening the transaction: a bad file refuses the whole save. Their
@@ -154,6 +156,9 @@ def progress_save(
         if not url.lower().startswith(("http://", "https://")):
             raise ServiceError("ลิงก์หลักฐานต้องขึ้นต้นด้วย http:// หรือ https://")
     with transaction.atomic():
+        done = submission_claim(token=token, kind="progress")
+        if done is not None:
+            return submission_object(Progress.objects.filter(measure=measure, activity=activity, round=round), done)
         progress = Progress.objects.filter(measure=measure, activity=activity, round=round).first()
         if progress is None:
             if expected_version not in (None, 0):
@@ -201,6 +206,7 @@ def progress_save(
             photo.save()
         for url, label in new_links:
             EvidenceLink.objects.create(progress=progress, url=url, label=label)
+        submission_done(token=token, kind="progress", object_id=progress.pk)
     return progress
 
 
@@ -238,19 +244,19 @@ def measure_save(
     """Create a measure (numbered after the year's last) or save an edit of one.
 
     An edit must come from the version its form was opened on (ita_portal.edits.version_claim:
-    StaleVersion otherwise, nothing written, its divisions and indicators untouched). A create
-    whose form token was used already returns the measure that first submission created.
+    StaleVersion otherwise, nothing written, its divisions and indicators untouched). A form
+    whose token was used already (a double click) returns the measure its first submission saved.
     """
     access.require_manage()
     if measure.agency_id != access.agency.id:
         raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
+        done = submission_claim(token=token, kind="measure")
+        if done is not None:
+            return submission_object(Measure.objects.filter(agency=access.agency), done)
         if measure.pk:
             version_claim(measure, expected_version)
         else:
-            done = submission_claim(token=token, kind="measure")
-            if done is not None:
-                return submission_object(Measure.objects.filter(agency=access.agency), done)
             # One create at a time per agency: the next number is read and taken under the lock.
             Agency.objects.select_for_update().filter(pk=access.agency.pk).first()
             if not measure.order:
@@ -276,12 +282,12 @@ def activity_save(
     if activity.measure.agency_id != access.agency.id:
         raise ServiceError("กิจกรรมไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
+        done = submission_claim(token=token, kind="activity")
+        if done is not None:
+            return submission_object(Activity.objects.filter(measure=activity.measure), done)
         if activity.pk:
             version_claim(activity, expected_version)
         else:
-            done = submission_claim(token=token, kind="activity")
-            if done is not None:
-                return submission_object(Activity.objects.filter(measure=activity.measure), done)
             Measure.objects.select_for_update().filter(pk=activity.measure_id).first()
             if not activity.order:
                 last = activity.measure.activities.order_by("-order").first()
@@ -310,22 +316,25 @@ def activity_delete(*, access: Access, activity: Activity) -> None:
         activity.delete()
 
 
-def plan_save(*, access: Access, plan: Plan, expected_version: int | None = None) -> Plan:
-    """The report's introduction, recommendations and signatory for a year."""
+def plan_save(*, access: Access, plan: Plan, expected_version: int | None = None, token: str | None = None) -> Plan:
+    """The report's introduction, recommendations and signatory for a year (versioned as measure_save)."""
     access.require_manage()
     if plan.agency_id != access.agency.id:
         raise ServiceError("ข้อมูลประกอบรายงานไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
+        done = submission_claim(token=token, kind="plan")
+        if done is not None:
+            return submission_object(Plan.objects.filter(agency=access.agency), done)
         if plan.pk:
             version_claim(plan, expected_version)
+            plan.save()
         else:
             try:
                 with transaction.atomic():  # someone else created the year's plan meanwhile: theirs stays
                     plan.save()
             except IntegrityError:
                 raise StaleVersion() from None
-            return plan
-        plan.save()
+        submission_done(token=token, kind="plan", object_id=plan.pk)
     return plan
 
 

@@ -206,8 +206,9 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
                     measure=measure,
                     activity=activity,
                     round=round,
-                    data={k: v for k, v in form.cleaned_data.items() if k != "version"},
+                    data={k: v for k, v in form.cleaned_data.items() if k not in ("version", "form_token")},
                     expected_version=form.cleaned_data.get("version"),
+                    token=form.cleaned_data.get("form_token"),
                     new_photos=new_photos,
                     delete_photo_ids=[int(i) for i in request.POST.getlist("delete_photo") if i.isdigit()],
                     new_links=new_links,
@@ -447,7 +448,10 @@ def plan_edit(request, access: Access):
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_save(
-                access=access, plan=form.save(commit=False), expected_version=form.cleaned_data["version"]
+                access=access,
+                plan=form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                token=form.cleaned_data["form_token"],
             )
         except StaleVersion as exc:
             conflict = _conflict(form, exc, Plan.objects.filter(agency=access.agency, year=year).first())

@@ -356,3 +356,30 @@ def test_form_tokens_are_forgotten_after_a_week(django_capture_on_commit_callbac
         assert submission_claim(token=form_token(), kind="measure") is None
     assert not FormSubmission.objects.filter(pk=old.pk).exists()
     assert FormSubmission.objects.filter(pk=recent.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_double_clicked_edit_saves_once_and_the_second_click_is_not_a_conflict(ksk_measure):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from measures.models import Progress
+
+    from .test_progress import form as progress_form
+    from .test_progress import jpeg_with_gps
+
+    c = login("ksk-coord")
+    url = f"/a/{KSK}/measures/{ksk_measure.pk}/edit/"
+    form = opened(c, url) | {"year": "2567", "title": "แก้ไขแล้วกดสองครั้ง"}
+    r1, r2 = c.post(url, form), c.post(url, form)
+    assert r1.status_code == r2.status_code == 302
+    assert Measure.objects.get(pk=ksk_measure.pk).version == ksk_measure.version + 1
+    # Progress with a photo, sent twice: one entry, one photo.
+    Progress.objects.filter(measure=ksk_measure).delete()
+    url = f"/a/{KSK}/measures/{ksk_measure.pk}/progress/six_month/"
+    token = opened(c, url)["form_token"]
+    for _ in range(2):
+        photo = SimpleUploadedFile("IMG_0001.JPG", jpeg_with_gps(), content_type="image/jpeg")
+        r = c.post(url, progress_form(form_token=token, **{"photo-0-image": photo}))
+        assert r.status_code == 302
+    p = Progress.objects.get(measure=ksk_measure, activity=None, round="six_month")
+    assert (p.version, p.photos.count()) == (1, 1)
