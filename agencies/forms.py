@@ -2,11 +2,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
+from ita_portal.edits import edit_fields_add
+
 from .models import Agency, Division, Membership, Role
 
 
 class DivisionForm(forms.Form):
     name = forms.CharField(label="ชื่อกอง/สำนัก", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        edit_fields_add(self, version=None)
 
 
 class MemberForm(forms.ModelForm):

@@ -79,6 +79,7 @@ class Division(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="divisions", verbose_name="หน่วยงาน")
     name = models.CharField("ชื่อกอง/สำนัก", max_length=200)
     order = models.PositiveSmallIntegerField("ลำดับ", default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)  # ita_portal/edits.py
 
     objects = DivisionQuerySet.as_manager()
     history = HistoricalRecords()

@@ -4,7 +4,9 @@ import re
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+
+from ita_portal.edits import StaleVersion, submission_claim, submission_done, submission_object, version_claim
 
 from .access import Access
 from .models import AccountEvent, Agency, Division, Membership, Role
@@ -31,22 +33,44 @@ def _division_name(name: str) -> str:
     return name
 
 
-def division_create(*, access: Access, name: str) -> Division:
+def division_create(*, access: Access, name: str, token: str | None = None) -> Division:
+    """A new division, numbered after the agency's last; a form token already used returns the
+    division its first submission created."""
     access.require_manage()
     name = _division_name(name)
-    if Division.objects.filter(agency=access.agency, name=name).exists():
-        raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
-    last = Division.objects.filter(agency=access.agency).order_by("-order").first()
-    return Division.objects.create(agency=access.agency, name=name, order=(last.order + 1) if last else 1)
+    with transaction.atomic():
+        done = submission_claim(token=token, kind="division")
+        if done is not None:
+            return submission_object(Division.objects.filter(agency=access.agency), done)
+        Agency.objects.select_for_update().filter(pk=access.agency.pk).first()  # one create at a time
+        if Division.objects.filter(agency=access.agency, name=name).exists():
+            raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
+        last = Division.objects.filter(agency=access.agency).order_by("-order").first()
+        division = Division.objects.create(agency=access.agency, name=name, order=(last.order + 1) if last else 1)
+        submission_done(token=token, kind="division", object_id=division.pk)
+    return division
 
 
-def division_rename(*, access: Access, division: Division, name: str) -> Division:
+def division_rename(*, access: Access, division: Division, name: str, expected_version: int | None) -> Division:
+    """Rename from the version the page showed; a rename based on an older one is refused with both names."""
     access.require_manage()
     name = _division_name(name)
-    if Division.objects.filter(agency=access.agency, name=name).exclude(pk=division.pk).exists():
-        raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
-    division.name = name
-    division.save()
+    try:
+        with transaction.atomic():
+            try:
+                version_claim(division, expected_version)
+            except StaleVersion:
+                current = Division.objects.filter(pk=division.pk).values_list("name", flat=True).first()
+                raise ServiceError(
+                    f"มีผู้อื่นแก้ไขกอง/สำนักนี้หลังจากที่คุณเปิดหน้า ระบบจึงไม่บันทึกทับ: "
+                    f"ชื่อล่าสุดในระบบคือ “{current or '(ถูกลบแล้ว)'}” ชื่อที่คุณกรอกคือ “{name}”"
+                ) from None
+            if Division.objects.filter(agency=access.agency, name=name).exclude(pk=division.pk).exists():
+                raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว")
+            division.name = name
+            division.save()
+    except IntegrityError:  # the same name saved by someone else at the same moment
+        raise ServiceError(f"มีกอง/สำนักชื่อ “{name}” อยู่แล้ว") from None
     return division
 
 

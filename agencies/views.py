@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from ita_portal.edits import StaleVersion, version_of
+
 from . import selectors, services
 from .access import Access, with_access
 from .forms import AgencyProfileForm, DivisionForm, MemberFilterForm, MemberForm, NewMemberForm
@@ -18,8 +20,10 @@ def divisions(request, access: Access):
     form = DivisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.division_create(access=access, name=form.cleaned_data["name"])
-        except services.ServiceError as exc:
+            services.division_create(
+                access=access, name=form.cleaned_data["name"], token=form.cleaned_data["form_token"]
+            )
+        except (services.ServiceError, StaleVersion) as exc:
             form.add_error("name", str(exc))
         else:
             messages.success(request, "เพิ่มกอง/สำนักเรียบร้อยแล้ว")
@@ -38,7 +42,12 @@ def division_edit(request, access: Access, pk: int):
             services.division_delete(access=access, division=division)
             messages.success(request, "ลบกอง/สำนักเรียบร้อยแล้ว")
         else:
-            services.division_rename(access=access, division=division, name=request.POST.get("name", ""))
+            services.division_rename(
+                access=access,
+                division=division,
+                name=request.POST.get("name", ""),
+                expected_version=version_of(request.POST.get("version")),
+            )
             messages.success(request, "แก้ไขชื่อกอง/สำนักเรียบร้อยแล้ว")
     except services.ServiceError as exc:
         messages.error(request, str(exc))

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from ita_portal.edits import edit_fields_add
+
 from .models import FiscalYear
 
 SCORE = {
@@ -27,8 +29,9 @@ class ResultForm(forms.Form):
     overall = forms.DecimalField(label="คะแนนรวม", **SCORE)
     level_awarded = forms.CharField(label="ระดับที่ได้รับ (ตามที่ประกาศ)", max_length=50, required=False)
 
-    def __init__(self, *args, year: FiscalYear, **kwargs):
+    def __init__(self, *args, year: FiscalYear, version: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        edit_fields_add(self, version=version)
         self.year = year
         self.tools = list(year.tools.all())
         self.indicators = list(year.indicators.select_related("tool"))

@@ -180,6 +180,8 @@ class AssessmentResult(models.Model):
     year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="results")
     overall = models.DecimalField("คะแนนรวม", max_digits=5, decimal_places=2, null=True, blank=True)
     level_awarded = models.CharField("ระดับที่ได้รับ (ตามประกาศ)", max_length=50, blank=True)
+    # Covers the result and all its scores: the form edits them together (ita_portal/edits.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = AssessmentResultQuerySet.as_manager()
     history = HistoricalRecords()

@@ -3,9 +3,17 @@
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from agencies.models import Agency
+from ita_portal.edits import (
+    GONE_MESSAGE,
+    StaleVersion,
+    submission_claim,
+    submission_done,
+    submission_object,
+    version_claim,
+)
 
 from .models import (
     AssessmentResult,
@@ -77,6 +85,9 @@ def tool_scores_derive(
     return out
 
 
+UNCHECKED = object()
+
+
 @transaction.atomic
 def result_save(
     *,
@@ -87,8 +98,21 @@ def result_save(
     tool_scores: Mapping[Tool, Decimal | None],
     indicator_scores: Mapping[Indicator, Decimal | None],
     question_scores: Mapping[Question, Decimal | None] | None = None,
+    expected_version: int | None | object = UNCHECKED,
+    token: str | None = None,
 ) -> AssessmentResult:
-    """Create or replace an agency's result for a year; a None score removes that score."""
+    """Create or replace an agency's result for a year; a None score removes that score.
+
+    The web form passes expected_version, the result's version when it was opened (None: there was
+    no result): a save based on an older version is refused (StaleVersion), nothing written and no
+    score removed. A form token already used returns the result its first submission saved.
+    Imports and the demo, which replace a year's scores whole, pass no version.
+    """
+    if expected_version is not UNCHECKED:
+        done = submission_claim(token=token, kind="result")
+        if done is not None:
+            return submission_object(AssessmentResult.objects.filter(agency=agency, year=year), done)
+        _result_claim(agency=agency, year=year, expected_version=expected_version)
     result, _ = AssessmentResult.objects.update_or_create(
         agency=agency, year=year, defaults={"overall": overall, "level_awarded": level_awarded}
     )
@@ -104,4 +128,20 @@ def result_save(
                 model.objects.filter(result=result, **{fk: key}).delete()
             else:
                 model.objects.update_or_create(result=result, **{fk: key}, defaults={"score": value})
+    submission_done(token=token, kind="result", object_id=result.pk)
     return result
+
+
+def _result_claim(*, agency: Agency, year: FiscalYear, expected_version: int | None) -> None:
+    """The version check of result_save, inside its transaction (the row stays locked until it ends)."""
+    result = AssessmentResult.objects.filter(agency=agency, year=year).first()
+    if result is not None:
+        version_claim(result, expected_version)
+    elif expected_version is not None:
+        raise StaleVersion(GONE_MESSAGE)
+    else:
+        try:
+            with transaction.atomic():  # another first entry of the year's scores got in first: theirs stays
+                AssessmentResult.objects.create(agency=agency, year=year)
+        except IntegrityError:
+            raise StaleVersion() from None

@@ -4,6 +4,7 @@ from django.conf import settings
 from agencies.models import Division
 from assessments.models import Indicator, Issue, Tool
 from ita_portal import thai
+from ita_portal.edits import edit_fields_add
 from ita_portal.fields import BEDateField
 
 from .models import Activity, Measure, Plan, Progress, Status, UnableReason
@@ -14,7 +15,6 @@ TEXTAREA = {"rows": 4}
 
 class ProgressForm(forms.ModelForm):
     completed_on = BEDateField(label="วันที่แล้วเสร็จ (พ.ศ.)", required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Progress
@@ -36,8 +36,7 @@ class ProgressForm(forms.ModelForm):
         self.fields["status"].required = True
         self.fields["unable_reason"].required = False
         self.fields["unable_reason"].choices = [("", "— เลือกเหตุผล (เมื่อดำเนินการไม่ได้) —"), *UnableReason.choices]
-        if self.instance and self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+        edit_fields_add(self, version=self.instance.version if self.instance and self.instance.pk else None)
 
     def clean(self):
         data = super().clean()
@@ -144,6 +143,7 @@ class MeasureForm(forms.ModelForm):
         self.fields["indicators"].queryset = Indicator.objects.filter(year=year)
         self.fields["issue"].empty_label = "— ไม่ระบุ —"
         self.fields["tool"].empty_label = "— ไม่ระบุ —"
+        edit_fields_add(self, version=self.instance.version if self.instance.pk else None)
         # An imported measure may have only its issue to improve: it stays editable, title to add.
         self.fields["title"].required = False
 
@@ -169,6 +169,7 @@ class ActivityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["divisions"].queryset = Division.objects.for_agency(agency)
         self.fields["divisions"].help_text = "เว้นว่างไว้ถ้าผู้รับผิดชอบเป็นกอง/สำนักเดียวกับมาตรการ"
+        edit_fields_add(self, version=self.instance.version if self.instance.pk else None)
 
 
 class PlanForm(forms.ModelForm):
@@ -177,9 +178,17 @@ class PlanForm(forms.ModelForm):
         fields = ["intro", "recommendations", "signatory_name", "signatory_position"]
         widgets = {"intro": forms.Textarea(attrs={"rows": 8}), "recommendations": forms.Textarea(attrs={"rows": 6})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        edit_fields_add(self, version=self.instance.version if self.instance.pk else None)
+
 
 class CopyYearForm(forms.Form):
     from_year = forms.IntegerField(label="คัดลอกจากปีงบประมาณ (พ.ศ.)", min_value=2400, max_value=2700)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        edit_fields_add(self, version=None)
 
 
 class RoundScheduleForm(forms.Form):

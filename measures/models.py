@@ -37,6 +37,7 @@ class Plan(models.Model):
     recommendations = BoundedTextField("ข้อเสนอแนะ", max_length=TEXT_LONG, blank=True)
     signatory_name = models.CharField("ผู้ลงนาม", max_length=200, blank=True)
     signatory_position = models.CharField("ตำแหน่งผู้ลงนาม", max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # ita_portal/edits.py
 
     history = HistoricalRecords()
 
@@ -84,6 +85,7 @@ class Measure(models.Model):
     monitoring = BoundedTextField("แนวทางกำกับติดตาม/การรายงานผล", max_length=TEXT_LONG, blank=True)
     budget = models.DecimalField("งบประมาณ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)  # ita_portal/edits.py
 
     objects = MeasureQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[divisions, indicators])
@@ -93,9 +95,13 @@ class Measure(models.Model):
         verbose_name_plural = "มาตรการ"
         ordering = ["agency_id", "year__be_year", "order", "id"]
         indexes = [models.Index(fields=["agency", "year", "order"])]
-        constraints = text_length_checks(
-            "measure", {"focus": TEXT_LONG, "title": TEXT_SHORT, "steps": TEXT_LONG, "monitoring": TEXT_LONG}
-        )
+        constraints = [
+            # The order is the measure's key in the agency workbook (ลำดับ): one measure per number.
+            models.UniqueConstraint(fields=["agency", "year", "order"], name="uniq_measure_order"),
+            *text_length_checks(
+                "measure", {"focus": TEXT_LONG, "title": TEXT_SHORT, "steps": TEXT_LONG, "monitoring": TEXT_LONG}
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title[:80]
@@ -108,6 +114,7 @@ class Activity(models.Model):
     steps = BoundedTextField("ขั้นตอนหรือวิธีการปฏิบัติ", max_length=TEXT_LONG, blank=True)
     period = models.CharField("ช่วงระยะเวลา", max_length=200, blank=True)
     divisions = models.ManyToManyField(Division, blank=True, related_name="activities", verbose_name="ผู้รับผิดชอบ")
+    version = models.PositiveIntegerField(default=1, editable=False)  # ita_portal/edits.py
 
     history = HistoricalRecords(m2m_fields=[divisions])
 
@@ -115,7 +122,10 @@ class Activity(models.Model):
         verbose_name = "กิจกรรม"
         verbose_name_plural = "กิจกรรม"
         ordering = ["measure", "order", "id"]
-        constraints = text_length_checks("activity", {"title": TEXT_SHORT, "steps": TEXT_LONG})
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "order"], name="uniq_activity_order"),
+            *text_length_checks("activity", {"title": TEXT_SHORT, "steps": TEXT_LONG}),
+        ]
 
     def __str__(self) -> str:
         return self.title[:80]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ita_portal import thai
 
-from .models import Progress, Round, Status
+from .models import Round, Status
 
 UNABLE_NEEDS_REASON = "สถานะ “ไม่สามารถดำเนินการได้” ต้องระบุเหตุที่ดำเนินการไม่ได้"
 REASON_ONLY_WHEN_UNABLE = "ระบุเหตุที่ดำเนินการไม่ได้เฉพาะเมื่อสถานะเป็น “ไม่สามารถดำเนินการได้”"
@@ -53,13 +53,6 @@ def unable_reason_kept(*, status: str, unable_reason: str, unable_note: str) -> 
     if status == Status.UNABLE:
         return unable_reason, unable_note
     return "", ""
-
-
-def progress_version_bump(progress: Progress) -> None:
-    """A stored entry is about to change: forms opened on its old version will then see a conflict,
-    not overwrite it silently. Call with the row locked or inside the writing transaction."""
-    if progress.pk:
-        progress.version += 1
 
 
 # Work finished in the days just after a round closes is often reported in that round.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from agencies.access import Access, with_access
 from assessments.selectors import score_history_cached, year_numbers
 from ita_portal.cache import agency_cached
+from ita_portal.edits import StaleVersion, form_conflict, model_values
 
 from . import photo_stash, selectors, services
 from .forms import (
@@ -181,7 +182,7 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
     measure = selectors.measure_get_for_access(access=access, pk=pk, with_indicators=False)
     activity = selectors.activity_get(measure=measure, pk=aid) if aid else None
     period = {"fiscal_year": measure.year.be_year, "round": round}  # the completion dates it takes
-    form = None
+    form, conflict = None, []
     photo_token, photo_problems = "", []
     if request.method == "POST":
         # The form only validates: progress_save checks the user and reads the stored entry (locked).
@@ -205,14 +206,18 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
                     measure=measure,
                     activity=activity,
                     round=round,
-                    data={k: v for k, v in form.cleaned_data.items() if k != "version"},
+                    data={k: v for k, v in form.cleaned_data.items() if k not in ("version", "form_token")},
                     expected_version=form.cleaned_data.get("version"),
+                    token=form.cleaned_data.get("form_token"),
                     new_photos=new_photos,
                     delete_photo_ids=[int(i) for i in request.POST.getlist("delete_photo") if i.isdigit()],
                     new_links=new_links,
                     delete_link_ids=[int(i) for i in request.POST.getlist("delete_link") if i.isdigit()],
                     user=request.user,
                 )
+            except services.ConflictError as exc:
+                fresh = selectors.progress_get(measure=measure, activity=activity, round=round)
+                conflict = _conflict(form, exc, fresh)
             except services.ServiceError as exc:
                 if not exc.fields:
                     form.add_error(None, str(exc))
@@ -250,6 +255,7 @@ def progress_edit(request, access: Access, pk: int, round: str, aid: int | None 
             "links": links,
             "photo_token": photo_token,
             "photo_problems": photo_problems,
+            "conflict": conflict,
             "kept_photos": photo_stash.photo_stash_get(
                 token=photo_token, user_id=request.user.pk, agency_id=access.agency.pk
             ),
@@ -314,6 +320,25 @@ def photo(request, access: Access, photo_id: int):
     return FileResponse(item.image.open("rb"), content_type="image/jpeg")
 
 
+def _conflict(form, exc: Exception, fresh) -> list:
+    """A stale save: the refusal on the form, the user's values beside the stored ones (none when gone)."""
+    form.add_error(None, str(exc))
+    if fresh is None:
+        return []
+    return form_conflict(
+        form,
+        current=model_values(fresh, form.fields),
+        version=fresh.version if fresh is not None else None,
+    )
+
+
+def _or_none(get):
+    try:
+        return get()
+    except Http404:
+        return None
+
+
 @with_access
 def measure_edit(request, access: Access, pk: int | None = None):
     access.require_manage()
@@ -324,17 +349,25 @@ def measure_edit(request, access: Access, pk: int | None = None):
         year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
         measure = Measure(agency=access.agency, year=year)
     form = MeasureForm(request.POST or None, instance=measure, agency=access.agency, year=year)
+    conflict = []
     if request.method == "POST" and form.is_valid():
-        m = form.save(commit=False)
-        services.measure_save(
-            access=access,
-            measure=m,
-            divisions=form.cleaned_data["divisions"],
-            indicators=form.cleaned_data["indicators"],
-        )
-        messages.success(request, "บันทึกมาตรการเรียบร้อยแล้ว")
-        return redirect("measures:detail", code=access.agency.code, pk=m.pk)
-    return render(request, "measures/measure_form.html", {"form": form, "measure": measure, "year": year})
+        try:
+            m = services.measure_save(
+                access=access,
+                measure=form.save(commit=False),
+                divisions=form.cleaned_data["divisions"],
+                indicators=form.cleaned_data["indicators"],
+                expected_version=form.cleaned_data["version"],
+                token=form.cleaned_data["form_token"],
+            )
+        except StaleVersion as exc:
+            fresh = _or_none(lambda: selectors.measure_get_for_access(access=access, pk=pk)) if pk else None
+            conflict = _conflict(form, exc, fresh)
+        else:
+            messages.success(request, "บันทึกมาตรการเรียบร้อยแล้ว")
+            return redirect("measures:detail", code=access.agency.code, pk=m.pk)
+    context = {"form": form, "measure": measure, "year": year, "conflict": conflict}
+    return render(request, "measures/measure_form.html", context)
 
 
 @require_POST
@@ -353,12 +386,24 @@ def activity_edit(request, access: Access, pk: int, aid: int | None = None):
     measure = selectors.measure_get_for_access(access=access, pk=pk)
     activity = selectors.activity_get(measure=measure, pk=aid) if aid else Activity(measure=measure)
     form = ActivityForm(request.POST or None, instance=activity, agency=access.agency)
+    conflict = []
     if request.method == "POST" and form.is_valid():
-        a = form.save(commit=False)
-        services.activity_save(access=access, activity=a, divisions=form.cleaned_data["divisions"])
-        messages.success(request, "บันทึกกิจกรรมเรียบร้อยแล้ว")
-        return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
-    return render(request, "measures/activity_form.html", {"form": form, "measure": measure, "activity": activity})
+        try:
+            services.activity_save(
+                access=access,
+                activity=form.save(commit=False),
+                divisions=form.cleaned_data["divisions"],
+                expected_version=form.cleaned_data["version"],
+                token=form.cleaned_data["form_token"],
+            )
+        except StaleVersion as exc:
+            fresh = _or_none(lambda: selectors.activity_get(measure=measure, pk=aid)) if aid else None
+            conflict = _conflict(form, exc, fresh)
+        else:
+            messages.success(request, "บันทึกกิจกรรมเรียบร้อยแล้ว")
+            return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
+    context = {"form": form, "measure": measure, "activity": activity, "conflict": conflict}
+    return render(request, "measures/activity_form.html", context)
 
 
 @require_POST
@@ -379,11 +424,16 @@ def copy_year(request, access: Access):
     if request.method == "POST" and form.is_valid():
         try:
             source = selectors.year_get(be_year=form.cleaned_data["from_year"])
-            count = services.measures_copy_year(access=access, from_year=source, to_year=year)
-        except (services.ServiceError, Http404) as exc:
+            count = services.measures_copy_year(
+                access=access, from_year=source, to_year=year, token=form.cleaned_data["form_token"]
+            )
+        except (services.ServiceError, StaleVersion, Http404) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"คัดลอกมาตรการ {count} รายการ จากปี {source.be_year} มายังปี {year.be_year} แล้ว")
+            if count:
+                messages.success(request, f"คัดลอกมาตรการ {count} รายการ จากปี {source.be_year} มายังปี {year.be_year} แล้ว")
+            else:  # the same form sent twice: the first copy stands
+                messages.success(request, f"คัดลอกมาตรการจากปี {source.be_year} มายังปี {year.be_year} แล้ว")
             return redirect(_list_url(access, year.be_year))
     return render(request, "measures/copy_year.html", {"form": form, "year": year})
 
@@ -394,8 +444,18 @@ def plan_edit(request, access: Access):
     year = selectors.year_get(be_year=request.GET.get("year") or request.POST.get("year"), agency=access.agency)
     plan = Plan.objects.filter(agency=access.agency, year=year).first() or Plan(agency=access.agency, year=year)
     form = PlanForm(request.POST or None, instance=plan)
+    conflict = []
     if request.method == "POST" and form.is_valid():
-        services.plan_save(access=access, plan=form.save(commit=False))
-        messages.success(request, "บันทึกข้อมูลประกอบรายงานเรียบร้อยแล้ว")
-        return redirect(_list_url(access, year.be_year))
-    return render(request, "measures/plan_form.html", {"form": form, "year": year})
+        try:
+            services.plan_save(
+                access=access,
+                plan=form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                token=form.cleaned_data["form_token"],
+            )
+        except StaleVersion as exc:
+            conflict = _conflict(form, exc, Plan.objects.filter(agency=access.agency, year=year).first())
+        else:
+            messages.success(request, "บันทึกข้อมูลประกอบรายงานเรียบร้อยแล้ว")
+            return redirect(_list_url(access, year.be_year))
+    return render(request, "measures/plan_form.html", {"form": form, "year": year, "conflict": conflict})

@@ -13,10 +13,12 @@ from decimal import Decimal
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
 from import_export import resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
+from ita_portal.edits import version_bump
 from ita_portal.thai import format_be_date
 
 from .cells import clean_be_date, clean_decimal, clean_int, clean_text, is_blank, short_text
@@ -243,6 +245,7 @@ class SheetResource(resources.ModelResource):
     # History -------------------------------------------------------------------------------
 
     def before_save_instance(self, instance, row, **kwargs):
+        version_bump(instance)  # forms opened before the import see a conflict
         instance._history_user = self.user
         instance._change_reason = self.reason
 
@@ -302,7 +305,7 @@ def run_resource(
                             Problem(message, sheet=sheet, row=number, column=column, letter=letters.get(column, ""))
                         )
         for err in rr.errors:
-            problems.append(Problem(f"บันทึกแถวนี้ไม่สำเร็จ: {err.error}", sheet=sheet, row=number))
+            problems.append(Problem(f"บันทึกแถวนี้ไม่สำเร็จ: {_row_error(err.error)}", sheet=sheet, row=number))
         if problems:
             status = ERROR
         elif rr.import_type == RowResult.IMPORT_TYPE_NEW:
@@ -327,3 +330,10 @@ def run_resource(
                 problems=problems,
             )
         )
+
+
+def _row_error(error) -> str:
+    """A row the database refused, in Thai (its own message is English)."""
+    if isinstance(error, IntegrityError):
+        return "ซ้ำกับรายการที่มีอยู่แล้ว (เช่น ลำดับซ้ำกับอีกรายการในกลุ่มเดียวกัน) กรุณาตรวจสอบลำดับแล้วนำเข้าใหม่"
+    return str(error)

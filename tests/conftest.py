@@ -64,5 +64,13 @@ def as_user(db):
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests last: their live server flushes the database (the demo) when they end."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    """Tests that commit last, browser tests at the very end: both flush the database (the demo)
+    when they end, and each reloads the demo for itself."""
+
+    def rank(item) -> int:
+        if item.get_closest_marker("e2e"):
+            return 2
+        db = item.get_closest_marker("django_db")
+        return 1 if db and db.kwargs.get("transaction") else 0
+
+    items.sort(key=rank)

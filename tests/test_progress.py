@@ -124,11 +124,24 @@ def test_second_conflicting_save_is_refused_first_kept(measure):
     # Both open the form at version 1; the first saves, then the second.
     r1 = first.post(url(measure), form(version="1", output="งานของคนแรก"))
     assert r1.status_code == 302
-    r2 = second.post(url(measure), form(version="1", output="งานของคนที่สอง"))
+    r2 = second.post(url(measure), form(version="1", output="งานของคนที่สอง", status="in_progress"))
     assert r2.status_code == 200
     assert "ระบบจึงไม่บันทึกทับ" in r2.content.decode()
     p.refresh_from_db()
     assert (p.output, p.version) == ("งานของคนแรก", 2)
+    # The conflict page (ita_portal/edits.py, as every versioned form): their text beside the stored one.
+    body = r2.content.decode()
+    assert "ข้อมูลของคุณกับข้อมูลล่าสุดในระบบ" in body and "งานของคนที่สอง" in body and "งานของคนแรก" in body
+    assert '<td class="pre">ดำเนินการแล้วเสร็จ</td>' in body  # a status by its Thai label
+
+
+def test_two_first_entries_at_once_the_second_is_a_conflict_not_an_error(measure):
+    """Both open an empty entry; the second's insert meets the first's row (on PostgreSQL, after waiting)."""
+    first, second = login("ksk-staff1"), login("ksk-coord")
+    assert first.post(url(measure), form(output="รายการแรก")).status_code == 302
+    r = second.post(url(measure), form(output="รายการที่สอง"))
+    assert r.status_code == 200 and "ระบบจึงไม่บันทึกทับ" in r.content.decode()
+    assert Progress.objects.get(measure=measure, activity=None, round="six_month").output == "รายการแรก"
 
 
 def test_a_reason_left_after_the_status_changed_is_dropped(measure):

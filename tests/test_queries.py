@@ -94,15 +94,16 @@ def photo_upload(name: str) -> SimpleUploadedFile:
 @pytest.mark.django_db
 def test_progress_save_queries(django_assert_num_queries, django_capture_on_commit_callbacks):
     """Session, user, access (3), the measure with its divisions and activities (3), then the
-    writes: the entry and its history, the photo and its history, and the cache token after the
-    commit. Saving again reads the stored entry under lock and counts its photos."""
+    writes: the entry (inside a savepoint, so that a second person's first entry at the same moment
+    is a conflict rather than a 500) and its history, the photo and its history, and the cache token
+    after the commit. Saving again claims the stored version (one UPDATE) and counts its photos."""
     measure = Measure.objects.filter(agency__code=KSK, divisions__name="สำนักปลัด").order_by("order").first()
     client = login("ksk-staff1")
     client.get(progress_url(measure))  # warm what is not ours (content types)
-    with django_assert_num_queries(16), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(18), django_capture_on_commit_callbacks(execute=True):
         r = client.post(progress_url(measure), progress_form(**{"photo-0-image": photo_upload("a.jpg")}))
     assert r.status_code == 302
-    with django_assert_num_queries(17), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(18), django_capture_on_commit_callbacks(execute=True):
         r = client.post(progress_url(measure), progress_form(version="1", **{"photo-0-image": photo_upload("b.jpg")}))
     assert r.status_code == 302
     progress = Progress.objects.get(measure=measure, activity=None, round="six_month")

@@ -279,6 +279,12 @@ def report_state(w):
     return Report.objects.get(pk=w.report.pk).state
 
 
+def _plan_version(code: str, be_year: int) -> str:
+    """The version an edit form of the year's plan carries ('' when there is no plan yet)."""
+    plan = Plan.objects.filter(agency__code=code, year__be_year=be_year).first()
+    return str(plan.version) if plan else ""
+
+
 CASES = [
     Case("home", get=SIGNED_IN, post=SIGNED_IN),
     Case("login", get=PUBLIC, post=PUBLIC),
@@ -298,7 +304,7 @@ CASES = [
         get=POST_ONLY,
         post=MANAGE,
         kwargs=lambda w: {"code": A, "pk": w.division.pk},
-        data=lambda w: {"action": "rename", "name": "กองช่างใหม่"},
+        data=lambda w: {"action": "rename", "name": "กองช่างใหม่", "version": w.division.version},
         effect=lambda w: Division.objects.get(pk=w.division.pk).name,
         writers=COORDINATOR,
     ),
@@ -475,7 +481,7 @@ CASES = [
         get=MANAGE,
         post=MANAGE,
         kwargs=code,
-        data=lambda w: {"intro": "บทนำทดสอบสิทธิ์", "year": "2567"},
+        data=lambda w: {"intro": "บทนำทดสอบสิทธิ์", "year": "2567", "version": _plan_version(A, 2567)},
         effect=lambda w: Plan.objects.filter(agency__code=A, intro="บทนำทดสอบสิทธิ์").exists(),
         writers=COORDINATOR,
     ),
@@ -485,7 +491,7 @@ CASES = [
         get=MANAGE,
         post=MANAGE,
         kwargs=measure_kw,
-        data=lambda w: {"title": "ชื่อใหม่ทดสอบสิทธิ์"},
+        data=lambda w: {"title": "ชื่อใหม่ทดสอบสิทธิ์", "version": w.measure.version},
         effect=lambda w: Measure.objects.get(pk=w.measure.pk).title,
         writers=COORDINATOR,
     ),
@@ -520,7 +526,7 @@ CASES = [
         get=MANAGE,
         post=MANAGE,
         kwargs=activity_kw,
-        data=lambda w: {"title": "กิจกรรมแก้ไขทดสอบสิทธิ์"},
+        data=lambda w: {"title": "กิจกรรมแก้ไขทดสอบสิทธิ์", "version": w.activity.version},
         effect=lambda w: Activity.objects.get(pk=w.activity.pk).title,
         writers=COORDINATOR,
     ),

@@ -20,6 +20,7 @@ from django.db import DatabaseError, transaction
 from simple_history.utils import bulk_create_with_history
 
 from ita_portal.cache import agency_data_touch
+from ita_portal.edits import versions_bump
 from sheets.bulk import update_values_with_history
 from sheets.cells import clean_be_year, clean_decimal, clean_text, is_blank, leading_int
 from sheets.columns import column_letters, fold, match_columns, missing_required
@@ -164,12 +165,23 @@ class _Writes:
         if len(bucket) >= BATCH:
             self.flush()
 
+    def _results_touched_bump(self) -> None:
+        """Score forms opened on a result this batch changes see a conflict instead of saving over it."""
+        if self.spec.model is AssessmentResult:
+            touched = {r.pk for r in self.updates}
+        else:
+            touched = {i.result_id for i in self.creates + self.updates}
+            if self.deletes:
+                touched |= set(self.spec.model.objects.filter(pk__in=self.deletes).values_list("result_id", flat=True))
+        versions_bump(AssessmentResult, touched - {None})
+
     def flush(self) -> None:
         if not (self.creates or self.updates or self.deletes):
             return
         model = self.spec.model
         try:
             with transaction.atomic():  # a savepoint: a failed batch leaves the transaction usable
+                self._results_touched_bump()
                 if self.creates:
                     created = bulk_create_with_history(
                         self.creates,

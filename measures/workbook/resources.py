@@ -17,7 +17,7 @@ from sheets.columns import Column
 from sheets.resources import BEDateWidget, ChoiceWidget, DecimalWidget, IntWidget, SheetResource, TextWidget
 
 from ..models import Activity, Measure, Progress, Round, Status, UnableReason
-from ..rules import completion_window, measure_name_problem, progress_problems, progress_version_bump
+from ..rules import completion_window, measure_name_problem, progress_problems
 from .columns import (
     H_ACTIVITY,
     H_ACTIVITY_TITLE,
@@ -209,6 +209,11 @@ class ActivityResource(_WorkbookResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.fields["divisions"].widget = DivisionsWidget(self.wctx)
+        # The stored orders, read before any row sets them (before_save_instance).
+        self._orders = {a.pk: (a.measure_id, a.order) for a in self.wctx.activities.values()}
+        self._last: dict[int, int] = {}
+        for measure_id, order in self._orders.values():
+            self._last[measure_id] = max(self._last.get(measure_id, 0), order)
 
     def existing_by_key(self):
         return dict(self.wctx.activities)
@@ -236,6 +241,17 @@ class ActivityResource(_WorkbookResource):
 
     def init_instance(self, row=None):
         return Activity(measure=row["__measure"])
+
+    def before_save_instance(self, instance, row, **kwargs):
+        """The sheet's number is the activity's position in its measure; the stored order only sorts.
+        An existing activity keeps its order, a new one goes after its measure's last: rows in any
+        order never make two activities of a measure share a number (uniq_activity_order)."""
+        super().before_save_instance(instance, row, **kwargs)
+        if instance.pk in self._orders:
+            instance.order = self._orders[instance.pk][1]
+        else:
+            instance.order = self._last.get(instance.measure_id, 0) + 1
+            self._last[instance.measure_id] = instance.order
 
     def dehydrate_measure_order(self, activity):
         return activity.measure.order
@@ -367,7 +383,6 @@ class ProgressResource(_WorkbookResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
-        progress_version_bump(instance)  # forms opened before the import see a conflict
         instance.updated_by = self.user
 
     def dehydrate_measure_order(self, p):
