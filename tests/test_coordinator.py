@@ -83,16 +83,16 @@ def test_an_imported_measure_without_a_title_can_be_edited_and_given_one():
     )
     c = login("ksk-coord")
     assert c.get(f"/a/{KSK}/measures/{m.pk}/edit/").status_code == 200
-    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "budget": "5000"})
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "budget": "5000", "version": m.version})
     assert r.status_code == 302, r.content.decode()[:2000]
     m.refresh_from_db()
     assert m.title == "" and m.budget == D("5000")
-    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "title": "เปิดเผยแผนบนเว็บไซต์"})
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": focus, "title": "เปิดเผยแผนบนเว็บไซต์", "version": m.version})
     assert r.status_code == 302
     m.refresh_from_db()
     assert m.title == "เปิดเผยแผนบนเว็บไซต์"
     # Neither a title nor an issue: refused in Thai, nothing changed.
-    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": "", "title": ""})
+    r = c.post(f"/a/{KSK}/measures/{m.pk}/edit/", {"focus": "", "title": "", "version": m.version})
     assert r.status_code == 200 and "กรุณากรอกชื่อมาตรการ/กิจกรรม" in r.content.decode()
     m.refresh_from_db()
     assert m.title == "เปิดเผยแผนบนเว็บไซต์" and m.focus == focus
