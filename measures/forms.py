@@ -18,10 +18,20 @@ class ProgressForm(forms.ModelForm):
 
     class Meta:
         model = Progress
-        fields = ["status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"]
+        fields = [
+            "status",
+            "unable_reason",
+            "unable_note",
+            "output",
+            "outcome",
+            "obstacles",
+            "completed_on",
+            "budget_spent",
+        ]
         widgets = {
             "output": forms.Textarea(attrs=TEXTAREA),
             "outcome": forms.Textarea(attrs=TEXTAREA),
+            "obstacles": forms.Textarea(attrs={"rows": 3}),
             "status": forms.RadioSelect,
         }
 

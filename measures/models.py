@@ -143,6 +143,8 @@ class Progress(models.Model):
     unable_note = models.CharField("รายละเอียดเหตุผล", max_length=500, blank=True)
     output = BoundedTextField("ผลการดำเนินการ (output)", max_length=TEXT_LONG, blank=True)
     outcome = BoundedTextField("ผลลัพธ์ (outcome)", max_length=TEXT_LONG, blank=True)
+    # Kept inside the agency (as e-PlanNACC records it): no report selector reads it.
+    obstacles = BoundedTextField("ปัญหาและอุปสรรค (ใช้ภายในหน่วยงาน ไม่พิมพ์ในรายงาน)", max_length=TEXT_LONG, blank=True)
     completed_on = models.DateField("วันที่แล้วเสร็จ", null=True, blank=True)
     budget_spent = models.DecimalField("งบประมาณที่ใช้ (บาท)", max_digits=14, decimal_places=2, null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -163,7 +165,7 @@ class Progress(models.Model):
                 condition=models.Q(activity__isnull=True),
                 name="uniq_progress_measure_round",
             ),
-            *text_length_checks("progress", {"output": TEXT_LONG, "outcome": TEXT_LONG}),
+            *text_length_checks("progress", {"output": TEXT_LONG, "outcome": TEXT_LONG, "obstacles": TEXT_LONG}),
         ]
 
 

@@ -26,6 +26,17 @@ from .rules import completion_window, progress_problems, unable_reason_kept
 PHOTO_MAX_PX = 1600
 PHOTO_QUALITY = 82
 PRINT_MAX_PX = 440  # 7.5 cm at 149 dpi
+# What a progress form sets (obstacles: internal to the agency, never in a report).
+PROGRESS_FIELDS = (
+    "status",
+    "unable_reason",
+    "unable_note",
+    "output",
+    "outcome",
+    "obstacles",
+    "completed_on",
+    "budget_spent",
+)
 
 
 class ServiceError(Exception):
@@ -170,7 +181,7 @@ def progress_save(
             except StaleVersion:
                 raise _progress_conflict(progress) from None
             progress.measure, progress.activity = measure, activity  # loaded already: not read again
-        for field in ("status", "unable_reason", "unable_note", "output", "outcome", "completed_on", "budget_spent"):
+        for field in PROGRESS_FIELDS:
             if field in data:
                 setattr(progress, field, data[field])
         progress.unable_reason, progress.unable_note = unable_reason_kept(

@@ -200,3 +200,29 @@ def test_a_post_over_the_request_limit_gets_a_thai_page(measure, settings):
     r = c.post(url(measure), form(output="ก" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 3 + 10)))
     assert r.status_code == 400
     assert "ข้อมูลที่ส่งมามีขนาดใหญ่เกินไป" in r.content.decode()
+
+
+def test_obstacles_are_kept_inside_the_agency_and_never_reach_a_report(measure):
+    from agencies.models import Agency
+    from assessments.models import FiscalYear
+    from reports.selectors import context_json, report_context, report_get_or_default
+
+    secret = "ปัญหาและอุปสรรค: งบประมาณไม่พอ ผู้รับจ้างทิ้งงาน"
+    c = login("ksk-staff1")
+    r = c.post(url(measure), form(obstacles=secret))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert Progress.objects.get(measure=measure, activity=None, round="six_month").obstacles == secret
+    assert secret in login("ksk-coord").get(f"/a/{KSK}/measures/{measure.pk}/").content.decode()
+    report = report_get_or_default(
+        agency=Agency.objects.get(code=KSK), year=FiscalYear.objects.get(be_year=2567), kind="six_month"
+    )
+    data = context_json(report_context(report=report))  # what the PDF, the Word copy and the attachment hold
+    assert "จัดทำผังขั้นตอนการปฏิบัติงาน" in data and "ผู้รับจ้างทิ้งงาน" not in data
+
+
+def test_obstacles_are_bounded_in_thai(measure):
+    r = login("ksk-staff1").post(url(measure), form(obstacles="ก" * 20_001))
+    assert r.status_code == 200 and "ไม่เกิน" in r.content.decode()
+    assert not Progress.objects.filter(
+        measure=measure, activity=None, round="six_month", obstacles__startswith="กก"
+    ).exists()
