@@ -59,6 +59,14 @@ def bucket(s3_endpoint, settings, monkeypatch):
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=env["AWS_STORAGE_BUCKET_NAME"])
     settings.STORAGES = {**settings.STORAGES, "default": project_settings.s3_storage(env)}
+    # The demo's files (its drawn photos) move into the bucket, as a deployment on S3 keeps them:
+    # from here on nothing of the portal's is on local disk.
+    root = settings.MEDIA_ROOT
+    for path in media_files(settings):
+        client.put_object(
+            Bucket=env["AWS_STORAGE_BUCKET_NAME"], Key=path.relative_to(root).as_posix(), Body=path.read_bytes()
+        )
+        path.unlink()
     return Bucket(client, env["AWS_STORAGE_BUCKET_NAME"])
 
 

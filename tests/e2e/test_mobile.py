@@ -45,6 +45,7 @@ def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
             "/password-reset/sent/",
             "/password-reset/MQ/not-a-token/",
             "/password-reset/done/",
+            "/invitation/1:forged:token/",  # a wrong or spent invitation link: 404, in Thai
             f"/p/{KSK}/2566/oit/",  # the public OIT page's 404 (nothing published in this test)
             oit_page,  # ubon-pao's, with evidence of each kind (tests/e2e/conftest.py)
         ],
@@ -65,6 +66,7 @@ def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
             f"{a}/divisions/",
             f"{a}/members/",
             f"{a}/members/new/",
+            f"{a}/members/invite/",
             f"{a}/members/{viewer.pk}/",
             f"{a}/members/{viewer.pk}/password/",
             f"{a}/profile/",
@@ -107,7 +109,7 @@ def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
 def expected_statuses(user: str | None, url: str) -> set[int]:
     if user == "ksk-staff1" and url.endswith("/members/"):
         return {403}
-    if "pak-kran" in url:
+    if "pak-kran" in url or "/invitation/" in url:
         return {404}
     if url.startswith(f"/p/{UBN}/"):  # published in the test (tests/e2e/conftest.py)
         return {200}
