@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from ita_portal.edits import VersionedAdminMixin
+
 from .models import Agency, Division, Membership, OversightScope
 
 
@@ -10,7 +12,7 @@ class DivisionInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind", "district", "province", "is_synthetic"]
     list_filter = ["kind", "is_synthetic", "province"]
     search_fields = ["code", "name", "district", "province"]
@@ -27,7 +29,7 @@ def confirm_executives(modeladmin, request, queryset):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["user", "agency", "role", "position", "needs_confirmation"]
     list_filter = ["role", "needs_confirmation"]
     readonly_fields = ["needs_confirmation"]

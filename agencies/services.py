@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from ita_portal.edits import StaleVersion, submission_claim, submission_done, submission_object, version_claim
+from ita_portal.edits import (
+    StaleVersion,
+    submission_claim,
+    submission_done,
+    submission_object,
+    version_check,
+    version_claim,
+)
 
 from .access import Access
 from .models import AccountEvent, Agency, Division, Membership, Role
@@ -74,16 +81,22 @@ def division_rename(*, access: Access, division: Division, name: str, expected_v
     return division
 
 
-def division_delete(*, access: Access, division: Division) -> None:
+def division_delete(*, access: Access, division: Division, expected_version: int | None) -> None:
+    """Only a division nothing refers to, and only from the version the page showed."""
     access.require_manage()
-    in_use = _rows_naming(division)
-    if in_use:
-        raise ServiceError(f"ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบ{'และ'.join(in_use)}อยู่")
-    # Staff see and edit only their divisions' work: deleting theirs would leave them with none.
-    staff = division.membership_set.count()
-    if staff:
-        raise ServiceError(f"ลบไม่ได้: ยังมีผู้ใช้สังกัดกอง/สำนักนี้อยู่ {staff} คน กรุณาย้ายไปกอง/สำนักอื่นหรือลบออกจากหน่วยงานก่อน")
-    division.delete()
+    with transaction.atomic():
+        try:
+            version_check(division, expected_version)
+        except StaleVersion as exc:
+            raise ServiceError(str(exc)) from None
+        in_use = _rows_naming(division)
+        if in_use:
+            raise ServiceError(f"ลบไม่ได้: กอง/สำนักนี้ยังรับผิดชอบ{'และ'.join(in_use)}อยู่")
+        # Staff see and edit only their divisions' work: deleting theirs would leave them with none.
+        staff = division.membership_set.count()
+        if staff:
+            raise ServiceError(f"ลบไม่ได้: ยังมีผู้ใช้สังกัดกอง/สำนักนี้อยู่ {staff} คน กรุณาย้ายไปกอง/สำนักอื่นหรือลบออกจากหน่วยงานก่อน")
+        division.delete()
 
 
 def _rows_naming(division: Division) -> list[str]:

@@ -39,7 +39,9 @@ def division_edit(request, access: Access, pk: int):
     division = get_object_or_404(Division, pk=pk, agency=access.agency)
     try:
         if request.POST.get("action") == "delete":
-            services.division_delete(access=access, division=division)
+            services.division_delete(
+                access=access, division=division, expected_version=version_of(request.POST.get("version"))
+            )
             messages.success(request, "ลบกอง/สำนักเรียบร้อยแล้ว")
         else:
             services.division_rename(

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from ita_portal.edits import VersionedAdminMixin
+
 from .models import AssessmentResult, FiscalYear, Indicator, IndicatorScore, Issue, Question, RatingBand, Tool
 
 
@@ -45,7 +47,7 @@ class IndicatorScoreInline(admin.TabularInline):
 
 
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(SimpleHistoryAdmin):
+class AssessmentResultAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["agency", "year", "overall", "level_awarded"]
     list_filter = ["year"]
     search_fields = ["agency__name", "agency__code"]

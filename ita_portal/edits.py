@@ -62,11 +62,58 @@ def version_claim(instance: models.Model, expected: int | None) -> None:
     instance.version = expected + 1
 
 
+DELETE_STALE_MESSAGE = "มีผู้อื่นแก้ไขรายการนี้หลังจากที่คุณเปิดหน้า ระบบจึงยังไม่ลบ กรุณาตรวจสอบข้อมูลล่าสุดในหน้านี้ แล้วกดลบอีกครั้งถ้ายังต้องการลบ"
+DELETE_GONE_MESSAGE = "รายการนี้ถูกลบไปแล้ว"
+
+
+def version_check(instance: models.Model, expected: int | None) -> None:
+    """A delete from the version the page showed: the stored row is locked and its version compared,
+    or StaleVersion (delete nothing). Call inside the deleting transaction, before deleting."""
+    current = (
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    ).first()
+    if current is None:
+        raise StaleVersion(DELETE_GONE_MESSAGE)
+    if expected is None or current != expected:
+        raise StaleVersion(DELETE_STALE_MESSAGE)
+
+
 def version_bump(instance: models.Model) -> None:
     """A stored row about to be written by a path without a form (an import): forms opened on its
     old version then see a conflict instead of overwriting it. Call inside the writing transaction."""
     if instance.pk and hasattr(instance, "version"):
         instance.version += 1
+
+
+def version_bump_stored(instance: models.Model) -> None:
+    """A stored row about to be saved by an edit that sent no version (the Django admin): the stored
+    version + 1, read under a row lock, so that forms opened before it see a conflict. Call inside
+    the writing transaction."""
+    if instance.pk is None or not hasattr(instance, "version"):
+        return
+    stored = (
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    )
+    current = stored.first()
+    if current is not None:
+        instance.version = current + 1
+
+
+class VersionedAdminMixin:
+    """For a ModelAdmin whose model, or an inline's, has a version: every admin save of a stored row
+    moves it to the next version (version_bump_stored). The parent's version moves on every change
+    page save, so an edit of an unversioned inline (a result's scores) counts as an edit of it."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            version_bump_stored(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline in formset.forms:
+            if inline.instance.pk and inline.has_changed() and not formset._should_delete_form(inline):
+                version_bump_stored(inline.instance)
+        super().save_formset(request, form, formset, change)
 
 
 def versions_bump(model: type[models.Model], pks) -> None:

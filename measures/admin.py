@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from ita_portal.edits import VersionedAdminMixin
+
 from .models import Activity, Measure, Progress
 
 
@@ -10,7 +12,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["agency", "year", "order", "number", "title"]
     list_filter = ["year"]
     search_fields = ["title", "agency__code"]
@@ -18,6 +20,6 @@ class MeasureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Progress)
-class ProgressAdmin(SimpleHistoryAdmin):
+class ProgressAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["measure", "activity", "round", "status", "completed_on", "version"]
     list_filter = ["round", "status"]

@@ -15,7 +15,14 @@ from agencies.access import Access
 from agencies.models import Agency
 from assessments.models import FiscalYear, Indicator, Issue, Tool
 from ita_portal import thai
-from ita_portal.edits import StaleVersion, submission_claim, submission_done, submission_object, version_claim
+from ita_portal.edits import (
+    StaleVersion,
+    submission_claim,
+    submission_done,
+    submission_object,
+    version_check,
+    version_claim,
+)
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
@@ -309,21 +316,24 @@ def activity_save(
     return activity
 
 
-def measure_delete(*, access: Access, measure: Measure) -> None:
-    """A measure goes with its activities, progress and evidence."""
+def measure_delete(*, access: Access, measure: Measure, expected_version: int | None) -> None:
+    """A measure goes with its activities, progress and evidence; only the version the page showed
+    (StaleVersion otherwise: someone changed it since, nothing is deleted)."""
     access.require_manage()
     if measure.agency_id != access.agency.id:
         raise ServiceError("มาตรการไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
+        version_check(measure, expected_version)
         measure.delete()
 
 
-def activity_delete(*, access: Access, activity: Activity) -> None:
-    """An activity goes with its progress and evidence."""
+def activity_delete(*, access: Access, activity: Activity, expected_version: int | None) -> None:
+    """An activity goes with its progress and evidence; only the version the page showed."""
     access.require_manage()
     if activity.measure.agency_id != access.agency.id:
         raise ServiceError("กิจกรรมไม่ได้อยู่ในหน่วยงานของคุณ")
     with transaction.atomic():
+        version_check(activity, expected_version)
         activity.delete()
 
 

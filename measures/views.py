@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from agencies.access import Access, with_access
 from assessments.selectors import score_history_cached, year_numbers
 from ita_portal.cache import agency_cached
-from ita_portal.edits import StaleVersion, form_conflict, model_values
+from ita_portal.edits import StaleVersion, form_conflict, model_values, version_of
 
 from . import photo_stash, selectors, services
 from .forms import (
@@ -375,7 +375,13 @@ def measure_edit(request, access: Access, pk: int | None = None):
 def measure_delete(request, access: Access, pk: int):
     measure = selectors.measure_get_for_access(access=access, pk=pk)
     year = measure.year.be_year
-    services.measure_delete(access=access, measure=measure)
+    try:
+        services.measure_delete(
+            access=access, measure=measure, expected_version=version_of(request.POST.get("version"))
+        )
+    except StaleVersion as exc:
+        messages.error(request, str(exc))
+        return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
     messages.success(request, "ลบมาตรการเรียบร้อยแล้ว")
     return redirect(_list_url(access, year))
 
@@ -410,7 +416,14 @@ def activity_edit(request, access: Access, pk: int, aid: int | None = None):
 @with_access
 def activity_delete(request, access: Access, pk: int, aid: int):
     measure = selectors.measure_get_for_access(access=access, pk=pk)
-    services.activity_delete(access=access, activity=selectors.activity_get(measure=measure, pk=aid))
+    activity = selectors.activity_get(measure=measure, pk=aid)
+    try:
+        services.activity_delete(
+            access=access, activity=activity, expected_version=version_of(request.POST.get("version"))
+        )
+    except StaleVersion as exc:
+        messages.error(request, str(exc))
+        return redirect("measures:activity_edit", code=access.agency.code, pk=measure.pk, aid=activity.pk)
     messages.success(request, "ลบกิจกรรมเรียบร้อยแล้ว")
     return redirect("measures:detail", code=access.agency.code, pk=measure.pk)
 

@@ -14,7 +14,8 @@ Modules, by concern:
 Every import built on it keeps three promises: a file is refused whole, before it is parsed, when
 it is too large or not a workbook; every problem is a Thai message that names its place (sheet,
 row, column); nothing is written unless the whole file is valid (one ``transaction.atomic()``
-per file, rolled back by ``preview.finish`` on a dry run or on any problem).
+per file, rolled back by ``preview.finish`` on any problem); a preview (dry run) writes nothing
+and opens no transaction (``SheetResource.preview_only``), so on SQLite it takes no write lock.
 
 This package knows no app of the portal: it imports only Django, openpyxl, tablib,
 django-import-export, django-simple-history, pythainlp and ``ita_portal.thai``.

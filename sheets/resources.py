@@ -132,12 +132,53 @@ class LeanRowResult(RowResult):
             self.object_id = getattr(instance, "pk", None)
 
 
+class _Objects:
+    """A list standing in for a related manager, for a many-to-many widget's render()."""
+
+    def __init__(self, objs):
+        self.objs = objs
+
+    def all(self):
+        return self.objs
+
+
+def _m2m_text(widget, objs) -> str | None:
+    """A many-to-many cell as the diff shows it, the items sorted by their own text: the same for
+    the rows a real import stored and for the cleaned cells a preview keeps in memory."""
+    objs = sorted(objs, key=lambda o: str(widget.render(_Objects([o])) or ""))
+    return widget.render(_Objects(objs))
+
+
 class ChangeDiff(resources.Diff):
-    """The columns a row changes, as "column: before → after" (import-export's Diff, not as HTML)."""
+    """The columns a row changes, as "column: before → after" (import-export's Diff, not as HTML).
+
+    A many-to-many column's new value is the cleaned cell (``SheetResource.import_instance``), not
+    the stored relation: a preview writes nothing and still lists the same change."""
 
     def __init__(self, resource, instance, new):
-        super().__init__(resource, instance, new)
         self.resource_fields = resource.get_import_fields()
+        self.left = self._values(instance)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        self.right = self._values(instance)
+
+    def _values(self, instance) -> list:
+        if instance is None:
+            return [""] * len(self.resource_fields)
+        cleaned = getattr(instance, "_m2m_cleaned", {})
+        out = []
+        for f in self.resource_fields:
+            if not isinstance(f.widget, widgets.ManyToManyWidget):
+                out.append(f.export(instance))
+                continue
+            objs = cleaned.get(f.attribute)
+            if objs is None:
+                manager = f.get_value(instance)
+                objs = list(manager.all()) if manager is not None else []
+            out.append(_m2m_text(f.widget, objs))
+        return out
 
     def as_html(self):
         if self.new:
@@ -164,10 +205,13 @@ class SheetResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = False
 
-    def __init__(self, *, user=None, reason: str = "", **kwargs):
+    def __init__(self, *, user=None, reason: str = "", preview_only: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.user = user if getattr(user, "pk", None) else None
         self.reason = reason
+        # A preview writes nothing (no transaction either: on SQLite one would take the write lock);
+        # a new row is kept in memory for the sheets after it (unsaved_add).
+        self.preview_only = preview_only
 
     @classmethod
     def get_row_result_class(cls):
@@ -224,10 +268,11 @@ class SheetResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
+        instance._m2m_cleaned = {}
         for field in self.get_import_fields():
             if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
                 try:
-                    field.clean(row)
+                    instance._m2m_cleaned[field.attribute] = list(field.clean(row))
                 except ValueError as e:
                     errors[field.attribute] = [ValidationError(str(e))]
         if errors:
@@ -241,6 +286,34 @@ class SheetResource(resources.ModelResource):
 
     def check(self, instance, errors: dict) -> None:
         """Rules across fields of one row; add {field: Thai message} to errors."""
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A preview's new rows have no id: a relation to one is a change (import-export sorts ids).
+        if not import_validation_errors:
+            for objs in getattr(instance, "_m2m_cleaned", {}).values():
+                if any(o.pk is None for o in objs):
+                    return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    # Writing, or (a preview) not ------------------------------------------------------------
+
+    def do_instance_save(self, instance, is_create):
+        if self.preview_only:
+            if is_create:
+                self.unsaved_add(instance)
+            return
+        super().do_instance_save(instance, is_create)
+
+    def unsaved_add(self, instance) -> None:
+        """A preview's new row, kept in memory so that the sheets after this one can refer to it."""
+
+    def save_m2m(self, instance, row, **kwargs):
+        if not self.preview_only:
+            super().save_m2m(instance, row, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        if not self.preview_only:  # (resets PostgreSQL's sequences after new rows)
+            super().after_import(dataset, result, **kwargs)
 
     # History -------------------------------------------------------------------------------
 
@@ -270,11 +343,13 @@ def run_resource(
     preview: Preview,
     letters: dict[str, str] | None = None,
 ) -> None:
-    """Import rows through a Resource (inside the caller's transaction) and add them to the preview.
+    """Import rows through a Resource and add them to the preview.
 
-    The rows are written (not a dry run of import-export) so that each sheet of a file sees the
-    rows of the sheets before it; the caller's single transaction is what rolls everything back
-    (``sheets.preview.finish``).
+    A real import writes the rows inside the caller's single transaction (``sheets.preview.finish``
+    keeps or rolls back everything). A preview (``resource.preview_only``) runs the same steps
+    without any write and without a transaction; the rows it would create are kept in memory
+    (``unsaved_add``) so that each sheet of a file sees the rows of the sheets before it.
+    (import-export's own dry_run always opens a transaction, so it is not used.)
     """
     if not rows:
         return
@@ -284,7 +359,7 @@ def run_resource(
     result = resource.import_data(
         dataset,
         dry_run=False,
-        use_transactions=True,
+        use_transactions=not resource.preview_only,
         rollback_on_validation_errors=False,
         raise_errors=False,
         collect_failed_rows=False,

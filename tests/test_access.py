@@ -184,11 +184,11 @@ def test_a_division_bound_to_staff_cannot_be_deleted():
     division = Division.objects.create(agency=Agency.objects.get(code=KSK), name="กองที่มีเจ้าหน้าที่", order=99)
     staff = Membership.objects.filter(agency__code=KSK, role="staff").first()
     staff.divisions.add(division)
-    r = c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete"}, follow=True)
+    r = c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete", "version": division.version}, follow=True)
     assert "ลบไม่ได้: ยังมีผู้ใช้สังกัดกอง/สำนักนี้อยู่ 1 คน" in r.content.decode()
     assert Division.objects.filter(pk=division.pk).exists()
     assert division in staff.divisions.all()  # nothing changed
 
     staff.divisions.remove(division)  # nobody bound any more: it goes
-    c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete"})
+    c.post(f"/a/{KSK}/divisions/{division.pk}/", {"action": "delete", "version": division.version})
     assert not Division.objects.filter(pk=division.pk).exists()

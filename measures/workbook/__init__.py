@@ -18,8 +18,10 @@ An import adds and updates; rows that are not in the file are left as they are (
 deleted, except a score whose cell is emptied). The model-shaped sheets are imported by
 django-import-export Resources (``resources``) and the คะแนน sheet by the score functions of
 ``assessments.score_sheet``, all in ONE transaction, in the order above, so that a sheet can refer
-to rows an earlier sheet of the same file creates; the transaction is rolled back on a dry run or
-when any row of any sheet has a problem. The spreadsheet engine is the ``sheets`` package.
+to rows an earlier sheet of the same file creates; the transaction is rolled back when any row of
+any sheet has a problem. A preview (dry run) goes through the same steps and writes nothing, holding
+no transaction (the rows it would create stay in memory for the sheets after them). The
+spreadsheet engine is the ``sheets`` package.
 
 - ``columns``: sheet names, headers, accepted spellings;
 - ``context``: ``WorkbookContext`` (what the sheets refer to) and the widgets that read references;

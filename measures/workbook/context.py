@@ -28,11 +28,17 @@ class WorkbookContext:
         self.failed_measures: dict[int, int] = {}  # measure ลำดับ → row of the measures sheet with errors
         self.failed_activities: dict[tuple[int, int], int] = {}
         self.notes: list[str] = []
+        # A preview's new divisions, measures and activities (unsaved, in the order made): the
+        # loads below add them where a real import's writes would have put them.
+        self.unsaved: list = []
         self.load_divisions()
         self.load_measures()
 
     def load_divisions(self) -> None:
         self.divisions = {d.name.casefold(): d for d in Division.objects.for_agency(self.agency)}
+        for d in self.unsaved:
+            if isinstance(d, Division):
+                self.divisions.setdefault(d.name.casefold(), d)
 
     def load_measures(self) -> None:
         measures = (
@@ -48,10 +54,20 @@ class WorkbookContext:
         )
         self.measures: dict[int, Measure] = {}
         self.activities: dict[tuple[int, int], Activity] = {}
+        counts: dict[int, int] = {}  # measure ลำดับ → its activities
         for m in measures:
             self.measures.setdefault(m.order, m)
             for pos, a in enumerate(m.activities.all(), start=1):
                 self.activities[(m.order, pos)] = a
+                counts[m.order] = pos
+        for m in self.unsaved:
+            if isinstance(m, Measure):
+                self.measures.setdefault(m.order, m)
+        # A new activity's order follows its measure's last (ActivityResource), so it comes last.
+        for a in self.unsaved:
+            if isinstance(a, Activity):
+                counts[a.measure.order] = counts.get(a.measure.order, 0) + 1
+                self.activities[(a.measure.order, counts[a.measure.order])] = a
 
     def measure(self, value) -> Measure:
         order = clean_int(value)

@@ -1,11 +1,13 @@
 """Importing an agency workbook: every sheet in ONE transaction, in the order of DATA_SHEETS, so that
 a sheet can refer to rows an earlier sheet of the same file creates; kept only when no row of any
-sheet has a problem (and, when confirming, when the result is the one previewed)."""
+sheet has a problem (and, when confirming, when the result is the one previewed). A preview runs
+the same steps without writing anything and without a transaction."""
 
 from __future__ import annotations
 
 import re
 import time
+from contextlib import nullcontext
 
 from django.db import transaction
 
@@ -67,6 +69,7 @@ def workbook_import(
     (the command line, for an administrator; never from the web).
     Everything happens in ONE transaction, kept only when dry_run is False and no row of any
     sheet has a problem (and, with expected_digest, when the result is the one previewed).
+    A dry run writes nothing and opens no transaction (except with allow_reference_data).
     """
     started = time.monotonic()
     preview = Preview(title="นำเข้าสมุดงานของหน่วยงาน", filename=filename, sheets=list(DATA_SHEETS), dry_run=dry_run)
@@ -107,18 +110,23 @@ def workbook_import(
         return preview
 
     reason = f"นำเข้าสมุดงาน {preview.filename}"[:100]
-    with transaction.atomic():
+    # A preview only reads, outside any transaction (on SQLite a transaction takes the write lock at
+    # once, and a 20,000-row preview held it for ~100 s). Only the administrator's command-line
+    # preview that may create reference data (an agency, questions) still writes and rolls back.
+    read_only = dry_run and not allow_reference_data
+    with nullcontext() if read_only else transaction.atomic():
         target = _import_info(tables[SHEET_INFO], preview, agency=agency, year=year, allow_create=allow_reference_data)
         if target is None:
             for sheet in DATA_SHEETS[1:]:
                 add_table_problems(tables[sheet], preview)
-            transaction.set_rollback(True)
+            if not read_only:
+                transaction.set_rollback(True)
             preview.seconds = time.monotonic() - started
             return preview
         agency, fiscal_year = target
         preview.context = {"agency": agency, "year": fiscal_year}
         wctx = WorkbookContext(agency=agency, year=fiscal_year, allow_reference_data=allow_reference_data)
-        kwargs = {"wctx": wctx, "user": user, "reason": reason}
+        kwargs = {"wctx": wctx, "user": user, "reason": reason, "preview_only": read_only}
 
         def run(sheet, resource_class):
             table = tables[sheet]
@@ -165,7 +173,10 @@ def workbook_import(
             dry_run=dry_run,
         )
         preview.notes.extend(dict.fromkeys(wctx.notes))
-        finish(preview, dry_run=dry_run, expected_digest=expected_digest)
+        if read_only:
+            preview.dry_run, preview.written = True, False
+        else:
+            finish(preview, dry_run=dry_run, expected_digest=expected_digest)
     preview.seconds = time.monotonic() - started
     return preview
 

@@ -78,6 +78,9 @@ class _WorkbookResource(SheetResource):
         self.wctx = wctx
         super().__init__(**kwargs)
 
+    def unsaved_add(self, instance) -> None:
+        self.wctx.unsaved.append(instance)
+
 
 class DivisionResource(_WorkbookResource):
     sheet = SHEET_DIVISIONS
@@ -314,7 +317,8 @@ class ProgressResource(_WorkbookResource):
     def existing_by_key(self):
         positions = {a.id: key[1] for key, a in self.wctx.activities.items()}
         out = {}
-        progress = Progress.objects.filter(measure__in=list(self.wctx.measures.values()))
+        stored = [m for m in self.wctx.measures.values() if m.pk]  # (a preview's new ones are unsaved)
+        progress = Progress.objects.filter(measure__in=stored)
         orders = {m.id: m.order for m in self.wctx.measures.values()}
         for p in progress:
             out[(orders[p.measure_id], positions.get(p.activity_id) if p.activity_id else None, p.round)] = p
