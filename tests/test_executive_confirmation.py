@@ -42,6 +42,8 @@ def office(username: str, province: str):
 def test_the_oversight_office_over_the_agency_confirms_an_executive_a_coordinator_set_up():
     coord = login("ksk-coord")
     member = create_member(coord, "exec3", "executive")
+    members = coord.get(f"/a/{KSK}/members/").content.decode()
+    assert "รอหน่วยงานกำกับดูแลยืนยัน" in members and "รอผู้ดูแลระบบยืนยัน" not in members
     lopburi = login("lopburi-office")
     page = lopburi.get(PAGE).content.decode()
     assert "ผู้บริหาร ทดลอง" in page and Agency.objects.get(code=KSK).name in page
@@ -58,8 +60,9 @@ def test_the_oversight_office_over_the_agency_confirms_an_executive_a_coordinato
     event = AccountEvent.objects.get(user=member.user, action=Action.EXECUTIVE_CONFIRMED)
     assert event.actor.username == "lopburi-office" and event.agency.code == KSK
     assert event.note == "หน่วยงานกำกับดูแล: สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดลพบุรี"
-    assert "ต้องให้ผู้ดูแลระบบยืนยันก่อน" not in approval_refusal(membership=fresh(member))  # no longer blocks
+    assert "หรือผู้ดูแลระบบยืนยันก่อน" not in approval_refusal(membership=fresh(member))  # no longer blocks
     assert "exec3" not in lopburi.get(PAGE).content.decode()
+    assert "รอหน่วยงานกำกับดูแลยืนยัน" not in coord.get(f"/a/{KSK}/members/").content.decode()
     # A second press (or a second office) changes nothing and records nothing.
     page = lopburi.post(
         reverse("oversight:executive_decide", kwargs={"pk": member.pk, "decision": "confirm"}), follow=True
