@@ -111,6 +111,9 @@ def test_offices_outside_the_agency_and_agency_members_cannot_confirm():
         assert c.get(PAGE).status_code == 403
         assert decide(c, member, "confirm").status_code == 403
     assert decide(login("lopburi-office"), member, "promote").status_code == 404
+    # The service itself refuses an office whose scope does not cover the agency (not only the view).
+    with pytest.raises(ServiceError, match="ครอบคลุมหน่วยงานนี้"):
+        membership_confirm(membership=member, actor=get_user_model().objects.get(username="chaiyaphum-office"))
     assert (
         login("lopburi-office").get(reverse("oversight:executive_decide", args=[member.pk, "confirm"])).status_code
         == 405
