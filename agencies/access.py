@@ -74,11 +74,16 @@ def access_for(user, agency: Agency) -> Access | None:
             membership=membership,
         )
     for scope in OversightScope.objects.filter(user=user):
-        if (not scope.province or scope.province == agency.province) and (
-            not scope.district or scope.district == agency.district
-        ):
+        if scope_covers(scope, agency):
             return Access(agency=agency, role=OVERSIGHT, division_ids=frozenset())
     return None
+
+
+def scope_covers(scope: OversightScope, agency: Agency) -> bool:
+    """A province, a district of it, or the whole country (both blank)."""
+    return (not scope.province or scope.province == agency.province) and (
+        not scope.district or scope.district == agency.district
+    )
 
 
 def agency_access_or_404(user, code: str) -> Access:

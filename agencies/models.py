@@ -113,8 +113,9 @@ class Membership(models.Model):
     # (as progress does, measures/services.progress_save).
     version = models.PositiveIntegerField(default=1, editable=False)
     # An executive role given by a coordinator (new account, invitation, role change) approves
-    # reports only once an administrator confirms it (agencies/selectors_accounts.approval_refusal).
-    needs_confirmation = models.BooleanField("รอผู้ดูแลระบบยืนยันบทบาทผู้บริหาร", default=False)
+    # reports only once an administrator or an oversight office over the agency confirms it
+    # (agencies/selectors_accounts.approval_refusal, services_accounts.membership_confirm).
+    needs_confirmation = models.BooleanField("รอยืนยันบทบาทผู้บริหาร", default=False)
 
     history = HistoricalRecords(m2m_fields=[divisions])
 
@@ -161,7 +162,9 @@ class AccountEvent(models.Model):
         UNLOCKED = "unlocked", "ปลดล็อกการเข้าสู่ระบบ"
         CONTACT_CHANGED = "contact_changed", "เปลี่ยนช่องทางรับการแจ้งเตือน"
         ACCOUNT_CREATED = "account_created", "ผู้ประสานงานสร้างบัญชีพร้อมรหัสผ่านชั่วคราว"
-        EXECUTIVE_CONFIRMED = "executive_confirmed", "ผู้ดูแลระบบยืนยันบทบาทผู้บริหาร"
+        EXECUTIVE_CONFIRMED = "executive_confirmed", "ยืนยันบทบาทผู้บริหาร (ผู้ดูแลระบบหรือหน่วยงานกำกับดูแล)"
+        EXECUTIVE_DECLINED = "executive_declined", "ไม่ยืนยันบทบาทผู้บริหาร (เปลี่ยนเป็นผู้อ่านอย่างเดียว)"
+        EXECUTIVE_ROLE_SET = "executive_role_set", "ผู้ประสานงานกำหนดบทบาทผู้บริหาร"
         INVITED = "invited", "ส่งคำเชิญเข้าร่วมหน่วยงาน"
         INVITATION_ACCEPTED = "invitation_accepted", "ตอบรับคำเชิญด้วยบัญชีเดิม"
         ACCOUNT_REGISTERED = "account_registered", "สร้างบัญชีจากคำเชิญและตั้งรหัสผ่านเอง"

@@ -199,7 +199,7 @@ def member_update(
     """Role, position and divisions; and the e-mail when given (services_accounts.member_email_set).
 
     expected_version is the version the user's form was based on: a stale one is refused."""
-    from .services_accounts import member_email_set
+    from .services_accounts import account_event_record, member_email_set
 
     access.require_manage()
     stored = Membership.objects.select_for_update().filter(pk=membership.pk).first()
@@ -219,6 +219,13 @@ def member_update(
     membership.version = stored.version + 1  # the row is locked above
     membership.save()
     member_set_divisions(membership=membership, role=role, divisions=divisions)
+    if role == Role.EXECUTIVE and stored.role != Role.EXECUTIVE:  # who to ask about it (oversight page)
+        account_event_record(
+            user=membership.user,
+            action=AccountEvent.Action.EXECUTIVE_ROLE_SET,
+            actor=actor or (access.membership.user if access.membership else None),
+            agency=access.agency,
+        )
     if email is not None:
         member_email_set(access=access, membership=membership, email=email, actor=actor)
     return membership

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from .access import Access
 from .models import AccountEvent, Agency, Membership, OversightScope, Role
+from .selectors_accounts import confirmer_refusal
 from .services import ServiceError
 
 Action = AccountEvent.Action
@@ -130,16 +131,45 @@ def member_unlock(*, access: Access, membership: Membership, actor) -> int:
     return cleared
 
 
+def _pending_executive(*, membership: Membership, actor) -> tuple[Membership | None, str]:
+    """The membership, locked, if it still awaits confirmation; and how the confirmer is named."""
+    refusal, by = confirmer_refusal(actor=actor, agency=membership.agency)
+    if refusal:
+        raise ServiceError(refusal)
+    locked = Membership.objects.select_for_update().select_related("user", "agency").filter(pk=membership.pk).first()
+    if locked is None or not locked.needs_confirmation or locked.role != Role.EXECUTIVE:
+        return None, by  # already decided (by someone else, or by a second press): nothing to do
+    return locked, by
+
+
 @transaction.atomic
-def membership_confirm(*, membership: Membership, actor) -> None:
-    """An administrator confirms an executive whose role or account a coordinator set up."""
-    if not (actor.is_staff or actor.is_superuser):
-        raise ServiceError("เฉพาะผู้ดูแลระบบเท่านั้นที่ยืนยันบทบาทผู้บริหารได้")
-    if not membership.needs_confirmation:
-        return
-    membership.needs_confirmation = False
-    membership.save(update_fields=["needs_confirmation"])
-    account_event_record(user=membership.user, action=Action.EXECUTIVE_CONFIRMED, actor=actor, agency=membership.agency)
+def membership_confirm(*, membership: Membership, actor) -> bool:
+    """An administrator, or an oversight office over the agency, confirms an executive whose role
+    or account a coordinator set up: they may approve reports from now on. True if it changed."""
+    locked, by = _pending_executive(membership=membership, actor=actor)
+    if locked is None:
+        return False
+    locked.needs_confirmation = False
+    locked.save(update_fields=["needs_confirmation"])
+    account_event_record(
+        user=locked.user, action=Action.EXECUTIVE_CONFIRMED, actor=actor, agency=locked.agency, note=by
+    )
+    return True
+
+
+@transaction.atomic
+def membership_decline(*, membership: Membership, actor) -> bool:
+    """Not confirmed: the executive role is taken back (the member stays, as a viewer), so that the
+    coordinator's choice is not left pending for ever; the coordinator may set it up again, and it
+    comes back here. True if it changed."""
+    locked, by = _pending_executive(membership=membership, actor=actor)
+    if locked is None:
+        return False
+    locked.role, locked.needs_confirmation = Role.VIEWER, False
+    locked.version += 1  # a coordinator's form opened on the executive role is now stale
+    locked.save(update_fields=["role", "needs_confirmation", "version"])
+    account_event_record(user=locked.user, action=Action.EXECUTIVE_DECLINED, actor=actor, agency=locked.agency, note=by)
+    return True
 
 
 @transaction.atomic

@@ -1,13 +1,17 @@
 """Oversight pages: a province, a district or the country at a glance, for one fiscal year."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from agencies.services import ServiceError
+from agencies.services_accounts import membership_confirm, membership_decline
 from oit.selectors import readiness_by_agency
 
-from . import exports, selectors
+from . import exports, selectors, selectors_executives
 
 
 def _common(request):
@@ -91,3 +95,38 @@ def download(request, table: str, fmt: str):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def executives(request):
+    """Executives a coordinator set up in the office's agencies, awaiting its confirmation."""
+    scope = selectors.scope_for_user(user=request.user)
+    page, rows = selectors_executives.executives_awaiting(scope=scope, page=request.GET.get("page"))
+    return render(
+        request, "oversight/executives.html", {"scope": scope, "page": page, "rows": rows, "oversight_nav": True}
+    )
+
+
+DECISIONS = {
+    "confirm": (membership_confirm, "ยืนยันบทบาทผู้บริหารของ {name} แล้ว ผู้บริหารอนุมัติรายงานได้ตั้งแต่นี้"),
+    "decline": (membership_decline, "ไม่ยืนยันบทบาทผู้บริหารของ {name} บัญชีนี้เปลี่ยนเป็นผู้อ่านอย่างเดียวแล้ว"),
+}
+
+
+@require_POST
+def executive_decide(request, pk: int, decision: str):
+    scope = selectors.scope_for_user(user=request.user)
+    if decision not in DECISIONS:
+        raise Http404("ไม่พบคำสั่ง")
+    membership = selectors_executives.executive_in_scope(scope=scope, pk=pk)
+    service, done = DECISIONS[decision]
+    name = membership.user.get_full_name() or membership.user.get_username()
+    try:
+        changed = service(membership=membership, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        if changed:
+            messages.success(request, done.format(name=name))
+        else:
+            messages.info(request, f"บทบาทของ {name} ได้รับการพิจารณาไปแล้ว ไม่มีสิ่งใดเปลี่ยนแปลง")
+    return redirect("oversight:executives")

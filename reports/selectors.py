@@ -20,7 +20,7 @@ from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
 from .layout import LABELS, column_widths, fill, mark_rows_to_keep, merged_labels, merged_layout
-from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report
+from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report, State
 from .narrative import generated_texts
 from .sections import sequence as section_sequence
 
@@ -439,6 +439,15 @@ def approval_hash(context: dict) -> str:
     """What an executive approves: the report's data, words, sections and layout as rendered
     (not the renderer's version, so that an upgrade does not void an approval)."""
     return hashlib.sha256(context_json(context).encode()).hexdigest()
+
+
+def approval_outdated(*, report: Report) -> bool:
+    """The report is approved, but its content is no longer what the executive approved: it
+    cannot be published on that approval (the report page says so before anyone presses publish).
+    Builds the report's context: only for an approved report."""
+    if report.state != State.APPROVED or not report.pk:
+        return False
+    return approval_hash(report_context(report=report)) != report.approved_hash
 
 
 def report_get_or_default(*, agency: Agency, year: FiscalYear, kind: str) -> Report:

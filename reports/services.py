@@ -296,12 +296,16 @@ def report_approve(*, access: Access, report: Report, user) -> Report:
     refusal = approval_refusal(membership=access.membership)
     if refusal:  # e.g. an executive account a coordinator set up, not yet confirmed
         raise ServiceError(refusal)
-    if report.state != State.SUBMITTED:
+    # Submitted; or approved but changed since (the report page offers approving the new content).
+    if report.state not in (State.SUBMITTED, State.APPROVED):
         raise ServiceError("อนุมัติได้เฉพาะรายงานที่เสนอผู้บริหารแล้ว")
+    digest = approval_hash(report_context(report=report))
+    if report.state == State.APPROVED and digest == report.approved_hash:
+        raise ServiceError("รายงานฉบับนี้ผู้บริหารอนุมัติแล้ว")
     report.state = State.APPROVED
     report.approved_at = timezone.now()
     report.approved_by = user
-    report.approved_hash = approval_hash(report_context(report=report))
+    report.approved_hash = digest
     report.save()
     report_event_record(report=report, action=ReportEvent.Action.APPROVED, user=user, notify_roles=[Role.COORDINATOR])
     return report

@@ -78,6 +78,8 @@ def report_detail(request, access: Access, be_year: int, kind: str):
     events = list(report.events.select_related("user")[:20]) if report.pk else []
     sent_back = events[0] if events and events[0].action == ReportEvent.Action.SENT_BACK else None
     jobs = services.render_jobs_latest(agency=access.agency, year=report.year, kind=kind)
+    # Said before anyone presses publish (which would refuse and return the report to draft).
+    outdated = (access.can_manage or access.can_approve) and selectors.approval_outdated(report=report)
     return render(
         request,
         "reports/report_detail.html",
@@ -89,6 +91,7 @@ def report_detail(request, access: Access, be_year: int, kind: str):
             "sent_back": sent_back,
             "send_back_form": SendBackForm(),
             "can_send_back": services.report_send_back_allowed(access=access, report=report),
+            "approval_outdated": outdated,
             "preview_job": jobs.get(RenderJob.Purpose.PREVIEW),
             "publish_job": jobs.get(RenderJob.Purpose.PUBLISH),
         },

@@ -90,3 +90,43 @@ def test_unchanged_content_publishes_on_its_approval():
     r.save()  # saving without a change does not void it
     version = services.report_publish_render_and_store(report=r, user=executive, render=lambda *a, **k: STUB_PDF)
     assert version.version == 1 and not r.events.filter(action=ReportEvent.Action.APPROVAL_VOIDED).exists()
+
+
+WARNING = "มีการแก้ไขหลังผู้บริหารอนุมัติ ต้องเสนอขออนุมัติใหม่ก่อนเผยแพร่"
+PUBLISH_BUTTON = f'action="{BASE}/publish/"'
+
+
+@pytest.mark.django_db
+def test_the_report_page_warns_of_a_change_after_approval_before_anyone_presses_publish():
+    coord, executive = login("pkr-coord"), login("pkr-exec")
+    approve(coord, executive)
+    for client in (coord, executive):  # approved and unchanged: publish offered, no warning
+        page = client.get(f"{BASE}/").content.decode()
+        assert PUBLISH_BUTTON in page and WARNING not in page
+    Measure.objects.filter(pk=a_measure().pk).update(steps="ขั้นตอนที่แก้ไขหลังผู้บริหารอนุมัติ")
+
+    page = coord.get(f"{BASE}/").content.decode()
+    assert WARNING in page and PUBLISH_BUTTON not in page
+    assert f'action="{BASE}/approve/"' not in page  # the coordinator cannot approve
+    page = executive.get(f"{BASE}/").content.decode()
+    assert WARNING in page and PUBLISH_BUTTON not in page
+    assert "อนุมัติฉบับที่แก้ไขแล้ว" in page and f'action="{BASE}/approve/"' in page
+    assert report().state == State.APPROVED  # opening the page changes nothing
+
+    # The executive approves the new content: the warning goes and publishing is offered again.
+    executive.post(f"{BASE}/approve/")
+    r = report()
+    assert r.state == State.APPROVED and r.events.first().action == ReportEvent.Action.APPROVED
+    page = coord.get(f"{BASE}/").content.decode()
+    assert WARNING not in page and PUBLISH_BUTTON in page
+    services.report_publish_check(access=access_for(user("pkr-coord"), r.agency), report=r)  # holds: no refusal
+
+
+@pytest.mark.django_db
+def test_an_unchanged_approved_report_is_not_approved_twice():
+    coord, executive = login("pkr-coord"), login("pkr-exec")
+    approve(coord, executive)
+    before = report().events.count()
+    r = executive.post(f"{BASE}/approve/", follow=True)
+    assert "รายงานฉบับนี้ผู้บริหารอนุมัติแล้ว" in r.content.decode()
+    assert report().events.count() == before

@@ -47,7 +47,7 @@ def test_a_coordinators_new_executive_changes_password_first_and_approves_only_o
     username = member.user.username
     event = AccountEvent.objects.get(user=member.user, action=AccountEvent.Action.ACCOUNT_CREATED)
     assert event.actor.username == "ksk-coord" and member.needs_confirmation
-    assert "รอผู้ดูแลระบบยืนยัน" in coord.get(f"/a/{KSK}/members/").content.decode()
+    assert "รอหน่วยงานกำกับดูแลยืนยัน" in coord.get(f"/a/{KSK}/members/").content.decode()
 
     # First login: every page leads to the password change until they set their own.
     exec2 = sign_in(username, TEMP)
@@ -63,7 +63,7 @@ def test_a_coordinators_new_executive_changes_password_first_and_approves_only_o
     # Their own password now, but the coordinator made the account: no approval until confirmed.
     coord.post(f"{BASE}/submit/")
     r = exec2.post(f"{BASE}/approve/", follow=True)
-    assert "ต้องให้ผู้ดูแลระบบยืนยันก่อน" in r.content.decode()
+    assert "หรือผู้ดูแลระบบยืนยันก่อน" in r.content.decode()
     assert report_state() == State.SUBMITTED
 
     admin = get_user_model().objects.create_superuser("root-admin", "root@example.org", "Root-pass-2567-x")
@@ -90,7 +90,7 @@ def test_a_temporary_password_on_an_executive_stops_their_approvals():
     # … and even then the account, once in a coordinator's hands, approves nothing until confirmed.
     coord.post(f"{BASE}/submit/")
     r = taken.post(f"{BASE}/approve/", follow=True)
-    assert "ต้องให้ผู้ดูแลระบบยืนยันก่อน" in r.content.decode() and report_state() == State.SUBMITTED
+    assert "หรือผู้ดูแลระบบยืนยันก่อน" in r.content.decode() and report_state() == State.SUBMITTED
 
 
 @pytest.mark.django_db

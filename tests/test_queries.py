@@ -166,3 +166,25 @@ def test_report_context_queries_do_not_grow(code, be_year, kind, django_assert_n
     if kind == "analysis":
         questions = [q for t in after["analysis"]["by_tool"] for q in t["questions"]]
         assert sum(q["code"].startswith("Z") for q in questions) == 30  # scored 50: all to improve
+
+
+@pytest.mark.django_db
+def test_report_page_checks_the_approval_in_a_fixed_number_of_queries():
+    """An approved report's page builds its context once to tell whether the approval still holds
+    (reports.selectors.approval_outdated): a fixed number of queries on top of the submitted
+    report's page, whatever the report's size. Nobody else pays: drafts and submitted reports,
+    viewers and staff never build it here."""
+    agency, year = Agency.objects.get(code=KSK), FiscalYear.objects.get(be_year=2567)
+    coord, executive = login("ksk-coord"), login("ksk-exec")
+    url = f"/a/{KSK}/reports/2567/annual/"
+    grow_report(agency, year, "annual", 2)  # every prefetch has rows
+    coord.post(f"{url}submit/")
+    coord.get(url)  # warm what is not ours (content types, sessions)
+    submitted = count(coord, url)
+    executive.post(f"{url}approve/")
+    approved = count(coord, url)
+    grow_report(agency, year, "annual", 20)
+    changed = count(coord, url)  # now outdated: the warning, the same queries
+    assert "มีการแก้ไขหลังผู้บริหารอนุมัติ" in coord.get(url).content.decode()
+    # The page (10), and once approved the report's context (17 for this report's layout).
+    assert (submitted, approved, changed) == (10, 27, 27)

@@ -275,6 +275,15 @@ def matrix_invitation() -> Invitation:
     return invitation
 
 
+def pending_executive() -> Membership:
+    """An executive of agency A that a coordinator set up, awaiting the oversight office's confirmation."""
+    user, _ = get_user_model().objects.get_or_create(username=f"{A}.matrix-exec")
+    membership, _ = Membership.objects.get_or_create(
+        user=user, agency=Agency.objects.get(code=A), defaults={"role": "executive", "needs_confirmation": True}
+    )
+    return membership
+
+
 def report_state(w):
     return Report.objects.get(pk=w.report.pk).state
 
@@ -752,6 +761,25 @@ CASES = [
         get=policy(403, anonymous=LOGIN, oversight=404),
         post=policy(403, anonymous=LOGIN, oversight=404),
         kwargs=lambda w: {"table": "users", "fmt": "xlsx"},
+    ),
+    Case("oversight:executives", get=OVERSIGHT_ONLY, post=OVERSIGHT_ONLY),
+    Case(
+        "oversight:executive_decide",
+        id="oversight:executive_decide confirm",
+        get=POST_ONLY,
+        post=OVERSIGHT_ONLY,
+        kwargs=lambda w: {"pk": pending_executive().pk, "decision": "confirm"},
+        effect=lambda w: Membership.objects.get(pk=pending_executive().pk).needs_confirmation,
+        writers=frozenset({"oversight"}),
+    ),
+    Case(
+        "oversight:executive_decide",
+        id="oversight:executive_decide decline",
+        get=POST_ONLY,
+        post=OVERSIGHT_ONLY,
+        kwargs=lambda w: {"pk": pending_executive().pk, "decision": "decline"},
+        effect=lambda w: Membership.objects.get(pk=pending_executive().pk).role,
+        writers=frozenset({"oversight"}),
     ),
     # OIT: the page of the whole agency (not for division staff); writes by the coordinator.
     Case("oit:index", get=READ_WHOLE_AGENCY, post=READ_WHOLE_AGENCY, kwargs=code),

@@ -24,6 +24,7 @@ NOT_SCANNED_HERE = {
     "measures:delete": "POST only",
     "measures:activity_delete": "POST only",
     "reports:action": "POST only",
+    "oversight:executive_decide": "POST only (the executives page holds its forms)",
     "national:year_open": "POST only (the years page holds its form)",
     "measures:photo": "an image",
     "measures:kept_photo": "an image",
@@ -137,7 +138,14 @@ def test_every_page_passes_axe(people, monkeypatch):
             f"{a}/reports/2567/six_month/",
             f"{a}/reports/2567/analysis/",
         ],
-        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", "/oversight/oit/?year=2566", f"{a}/"],
+        "lopburi-office": [
+            "/",
+            "/oversight/",
+            "/oversight/ranking/",
+            "/oversight/oit/?year=2566",
+            "/oversight/executives/",  # with an executive awaiting confirmation (make_national_staff)
+            f"{a}/",
+        ],
         "ita-admin": ["/national/scores/", "/national/years/", "/national/years/2570/", "/national/years/2568/"],
         "national-office": [
             "/oversight/?year=2567&kind=SAO",
@@ -243,6 +251,15 @@ def make_national_staff():
     from demo.services import DEMO_PASSWORD
 
     get_user_model().objects.create_user("ita-admin", password=DEMO_PASSWORD, is_staff=True)
+    # And an executive a coordinator set up, awaiting the oversight office (oversight:executives).
+    user = get_user_model().objects.create_user(f"{KSK}.new-exec", first_name="สมชาย", last_name="ใจดี")
+    Membership.objects.create(
+        user=user,
+        agency_id=Membership.objects.get(user__username="ksk-coord").agency_id,
+        role="executive",
+        position="นายกองค์การบริหารส่วนตำบล",
+        needs_confirmation=True,
+    )
 
 
 def upload_and_scan(person, *, page: str, export: str, file, lands_on: str) -> None:

@@ -92,7 +92,14 @@ def pages_by_role(oit_page: str) -> dict[str | None, list[str]]:
             "/a/pak-kran/",  # 404, in Thai
         ],
         "ksk-exec": [f"{a}/", f"{a}/reports/2567/six_month/", f"{a}/reports/2567/analysis/"],
-        "lopburi-office": ["/", "/oversight/", "/oversight/ranking/", "/oversight/oit/?year=2566", f"{a}/"],
+        "lopburi-office": [
+            "/",
+            "/oversight/",
+            "/oversight/ranking/",
+            "/oversight/oit/?year=2566",
+            "/oversight/executives/",
+            f"{a}/",
+        ],
         "national-office": [
             "/oversight/?year=2567&kind=SAO",
             "/oversight/ranking/?year=2567&page=2",
