@@ -3,9 +3,10 @@
 from measures.models import Round
 
 from .layout import LABELS, merged_labels, merged_layout
+from .markup import editable_text
 from .models import Kind, Report, SectionKind
 from .narrative import analysis_places, generated_texts, printed_when_unsaved
-from .sections import REPEATABLE, addable_kinds, editable_text, heading_label
+from .sections import REPEATABLE, addable_kinds, heading_label
 from .sections import sequence as section_sequence
 from .selectors import analysis_context
 

@@ -13,9 +13,10 @@ from django.db.models import F
 from agencies.access import Access
 
 from .layout import LABELS, LAYOUT_DEFAULTS
+from .markup import rich_text_from_input
 from .models import Report, ReportSection, SectionKind
 from .narrative import ANCHOR_RE
-from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label, rich_text_from_input
+from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label
 from .sections import sequence as section_sequence
 from .services import ServiceError, report_back_to_draft
 
