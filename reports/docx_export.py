@@ -79,8 +79,10 @@ class _Writer:
                 rows = [[c.text_content() for c in tr.findall(".//td") + tr.findall(".//th")] for tr in el.iter("tr")]
                 self.table([], rows)
             elif el.tag in ("ul", "ol"):
-                for n, li in enumerate(el.iter("li"), start=1):
-                    self.para(("• " if el.tag == "ul" else f"{n}. ") + li.text_content())
+                first = int(el.get("start") or 1) if (el.get("start") or "1").isdigit() else 1
+                for n, li in enumerate(el.iter("li"), start=first):
+                    number = typesetting.thai_digits_text(str(n)) if el.get("class") == "thai" else str(n)
+                    self.para(("• " if el.tag == "ul" else f"{number}. ") + li.text_content())
             else:
                 p = self.doc.add_paragraph()
                 self._runs(p, el, bold=el.tag in ("h3", "h4"))

@@ -22,7 +22,7 @@ LAYOUT_DEFAULTS = {
     "score_summary": False,  # the computed sentence under the score table
     "regroup": True,  # gather measures under their group; False keeps the agency's order
     "photos": "appendix",  # appendix | beside (after each measure's table rows)
-    "column_widths": {},  # column key → weight, overriding the computed width
+    "column_widths": {},  # column key → percent of the table, overriding the computed width
     "number_rows": True,  # count unnumbered measures 1, 2, … (False: the number cell stays empty)
     "responsible_dashes": False,  # several responsible units listed as "- …" lines (seed 004)
     "number_in_measure": False,  # the measure cell starts with the agency's own number ("1. จัดทำ…")
@@ -109,21 +109,10 @@ def _longest_word(text: str) -> int:
     return longest
 
 
-def column_widths(keys: list[str], rows: list[dict], headers: dict[str, str], overrides: dict | None = None) -> dict:
-    """Percent of the table's width per column, from the text each column holds."""
-    overrides = overrides or {}
-    weights, floors = {}, {}
-    for key in keys:
-        cells = [str(r["cells"].get(key) or "") for r in rows]
-        mean = sum(len(c) for c in cells) / max(len(cells), 1)
-        weights[key] = math.sqrt(max(mean, len(headers.get(key, "")) / 2, 1))
-        word = max([_longest_word(headers.get(key, ""))] + [_longest_word(c) for c in cells])
-        floors[key] = (min(word, 16) * CM_PER_CHAR + CELL_PAD_CM) * 100 / TABLE_CM
-    for key, weight in overrides.items():
-        if key in weights and isinstance(weight, int | float) and weight > 0:
-            weights[key] = float(weight)
+def _share(keys: list[str], weights: dict, floors: dict, pinned: dict | None = None) -> dict:
+    """Percent per column in proportion to its weight, within its floor and MAX_PCT (pinned: set percents)."""
     # Columns below their floor (or above MAX_PCT) are fixed there; the rest share what is left.
-    fixed: dict[str, float] = {}
+    fixed: dict[str, float] = dict(pinned or {})
     while True:
         free = {k: w for k, w in weights.items() if k not in fixed}
         room = 100 - sum(fixed.values())
@@ -137,6 +126,41 @@ def column_widths(keys: list[str], rows: list[dict], headers: dict[str, str], ov
     pct = {**share, **fixed}
     scale = 100 / (sum(pct.values()) or 1)  # only when the floors alone exceed the width
     return {k: round(v * scale, 1) for k in keys for v in [pct[k]]}
+
+
+def column_widths_with_default(
+    keys: list[str], rows: list[dict], headers: dict[str, str], overrides: dict | None = None
+) -> tuple[dict, dict]:
+    """Percent of the table's width per column: as printed, and as computed from the text alone.
+
+    The agency's overrides (column key → percent, reports/section_services.py) set their columns'
+    percent; the other columns share what is left as computed. When every column has one, they are
+    proportions (scaled to 100). No column gets narrower than its longest word or wider than MAX_PCT.
+    """
+    weights, floors = {}, {}
+    for key in keys:
+        cells = [str(r["cells"].get(key) or "") for r in rows]
+        mean = sum(len(c) for c in cells) / max(len(cells), 1)
+        weights[key] = math.sqrt(max(mean, len(headers.get(key, "")) / 2, 1))
+        word = max([_longest_word(headers.get(key, ""))] + [_longest_word(c) for c in cells])
+        floors[key] = (min(word, 16) * CM_PER_CHAR + CELL_PAD_CM) * 100 / TABLE_CM
+    computed = _share(keys, weights, floors)
+    chosen = {
+        k: float(v)
+        for k, v in (overrides or {}).items()
+        if k in weights and isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+    }
+    if not chosen:
+        return computed, computed
+    if set(chosen) == set(keys):  # every column set: read as proportions (the demo fixtures' weights)
+        return _share(keys, chosen, floors), computed
+    pinned = {k: min(max(v, floors[k], MIN_PCT), MAX_PCT) for k, v in chosen.items()}
+    return _share(keys, weights, floors, pinned), computed
+
+
+def column_widths(keys: list[str], rows: list[dict], headers: dict[str, str], overrides: dict | None = None) -> dict:
+    """Percent of the table's width per column, from the text each column holds (and the overrides)."""
+    return column_widths_with_default(keys, rows, headers, overrides)[0]
 
 
 def mark_rows_to_keep(rows: list[dict], widths: dict[str, float], *, font_pt: float) -> None:

@@ -3,11 +3,12 @@
 from measures.models import Round
 
 from .layout import LABELS, merged_labels, merged_layout
+from .markup import editable_text
 from .models import Kind, Report, SectionKind
 from .narrative import analysis_places, generated_texts, printed_when_unsaved
-from .sections import REPEATABLE, addable_kinds, editable_text, heading_label
+from .sections import REPEATABLE, addable_kinds, heading_label
 from .sections import sequence as section_sequence
-from .selectors import analysis_context
+from .selectors import analysis_context, report_context
 
 LABEL_NAMES = {
     "title_agency": "บรรทัดชื่อหน่วยงานใต้ชื่อรายงาน",
@@ -130,9 +131,15 @@ LAYOUT_NAMES = {
 
 def _layout(report: Report) -> dict:
     layout = merged_layout(report.layout)
+    saved = layout["column_widths"] if isinstance(layout["column_widths"], dict) else {}
+    columns = [
+        {**c, "value": f"{saved[c['key']]:g}" if isinstance(saved.get(c["key"]), int | float) else ""}
+        for c in report_context(report=report)["report"]["columns"]
+    ]
     return {
         "switches": [{"key": k, "name": name, "on": bool(layout[k])} for k, name in LAYOUT_NAMES.items()],
         "photos": layout["photos"],
+        "columns": columns,
     }
 
 

@@ -6,16 +6,20 @@ approved or what was published: the report goes back to draft, to be proposed an
 colleague's newer save is never overwritten.
 """
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from agencies.access import Access
 
-from .layout import LABELS, LAYOUT_DEFAULTS
-from .models import Report, ReportSection, SectionKind
+from .layout import LABELS, LAYOUT_DEFAULTS, MAX_PCT
+from .markup import rich_text_from_input
+from .models import COLUMNS, DEFAULT_COLUMNS, Report, ReportSection, SectionKind
 from .narrative import ANCHOR_RE
-from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label, rich_text_from_input
+from .sections import REPEATABLE, TEXT_MAX, addable_kinds, heading_label
 from .sections import sequence as section_sequence
 from .services import ServiceError, report_back_to_draft
 
@@ -223,7 +227,7 @@ def report_labels_save(*, access: Access, report: Report, labels: dict[str, str 
     return report
 
 
-# The page options the authoring page sets (column widths have no form yet).
+# The page options the authoring page sets (column widths: report_column_widths_save).
 LAYOUT_OPTIONS = [k for k in LAYOUT_DEFAULTS if k != "column_widths"]
 PHOTO_PLACES = ("appendix", "beside")
 
@@ -242,6 +246,59 @@ def report_layout_options_save(*, access: Access, report: Report, options: dict)
         elif not isinstance(value, bool):
             raise ServiceError("ไม่พบตัวเลือกนี้ในรูปแบบรายงาน")
         layout[key] = value
+    if layout != (report.layout or {}):
+        report.layout = layout
+        report.save(update_fields=["layout"])
+        report_back_to_draft(report)
+    return report
+
+
+WIDTH_MIN, WIDTH_MAX = 1, int(MAX_PCT)
+
+
+def _width(value) -> float | None:
+    """A typed width: a number (Arabic or Thai digits, "%" allowed), or None when left empty."""
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = thai_digit_to_arabic_digit(str(value)).strip().removesuffix("%").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return math.nan
+    return number
+
+
+@transaction.atomic
+def report_column_widths_save(*, access: Access, report: Report, widths: dict) -> Report:
+    """The measures table's column widths as percent of the table (empty: computed from the text).
+
+    Only the columns the report prints; each within WIDTH_MIN–WIDTH_MAX. reports/layout.py shares the
+    width in proportion and never makes a column narrower than its longest word.
+    """
+    report = _locked(access=access, report=report)
+    printed = [c for c in (report.columns or DEFAULT_COLUMNS) if c in COLUMNS]
+    saved = dict((report.layout or {}).get("column_widths") or {})
+    for key, value in widths.items():
+        if key not in printed:
+            raise ServiceError("ไม่พบคอลัมน์นี้ในตารางมาตรการของรายงาน")
+        number = _width(value)
+        if number is None:
+            saved.pop(key, None)
+            continue
+        if math.isnan(number) or not WIDTH_MIN <= number <= WIDTH_MAX:
+            header = (report.labels or {}).get(f"col_{key}") or COLUMNS[key]
+            raise ServiceError(
+                f"ความกว้างของคอลัมน์ “{header}” ต้องเป็นตัวเลข {WIDTH_MIN} ถึง {WIDTH_MAX} "
+                "(ร้อยละของความกว้างตาราง) หรือเว้นว่างไว้ให้ระบบคำนวณ"
+            )
+        saved[key] = round(number, 1)
+    layout = dict(report.layout or {})
+    if saved:
+        layout["column_widths"] = saved
+    else:
+        layout.pop("column_widths", None)
     if layout != (report.layout or {}):
         report.layout = layout
         report.save(update_fields=["layout"])

@@ -1,10 +1,8 @@
 """A report's sections: the default sequence per kind, and the rich text allowed in a section."""
 
 import re
-from html import unescape
 
 import nh3
-from django.utils.html import escape
 
 from .models import Kind, SectionKind
 
@@ -54,32 +52,17 @@ TAGS = {
     "h3",
     "h4",
 }
-ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
+# A list numbered in Thai digits (reports/markup.py) keeps its class; the stylesheet numbers it so.
+CLASSES = {"ol": {"thai"}}
 
 
 def sanitize_rich_text(html: str) -> str:
     """Only paragraphs, lists, bold/italic/underline, simple tables and sub-headings survive; no links,
     images, styles or scripts (the renderer would fetch a URL, a browser would run a script)."""
-    return nh3.clean(html or "", tags=TAGS, attributes=ATTRIBUTES, url_schemes=set(), link_rel=None)
-
-
-def plain_to_html(text: str) -> str:
-    """Plain text as sanitised paragraphs: a blank line starts a paragraph, a line break stays one."""
-    paras = [p.strip() for p in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if p.strip()]
-    return sanitize_rich_text("".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paras))
-
-
-PLAIN_PARAGRAPH = re.compile(r"<p>((?:[^<]|<br>)*)</p>")
-
-
-def editable_text(html: str) -> str:
-    """A section's HTML as the textarea shows it: plain paragraphs as plain text (what plain_to_html
-    reads back to the same HTML), anything richer as its HTML."""
-    html = html or ""
-    paras = PLAIN_PARAGRAPH.findall(html)
-    if not html or "".join(f"<p>{p}</p>" for p in paras) != html:
-        return html
-    return "\n\n".join(unescape(p.replace("<br>", "\n")) for p in paras)
+    return nh3.clean(
+        html or "", tags=TAGS, attributes=ATTRIBUTES, allowed_classes=CLASSES, url_schemes=set(), link_rel=None
+    )
 
 
 TEXT_MAX = 20000
@@ -112,13 +95,8 @@ def addable_kinds(report_kind: str) -> list[tuple[str, str]]:
     ]
 
 
-MARKUP = re.compile(r"</?(?:" + "|".join(sorted(TAGS)) + r")\b", re.IGNORECASE)
-
-
-def rich_text_from_input(text: str) -> str:
-    """What a coordinator typed: plain text (paragraphs split by blank lines), or the allowed tags, sanitised."""
-    text = (text or "").replace("\r\n", "\n").strip()
-    return sanitize_rich_text(text) if MARKUP.search(text) else plain_to_html(text)
+# A text holding one of the allowed tags was typed as HTML (how texts were written before the markup).
+HTML_TAG = re.compile(r"</?(?:" + "|".join(sorted(TAGS)) + r")\b[^<>]*>", re.IGNORECASE)
 
 
 def sequence(kind: str, saved: list[dict]) -> tuple[list[dict], dict[str, dict]]:

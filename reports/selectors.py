@@ -19,7 +19,7 @@ from assessments.selectors import ScoreHistory, score_history
 from ita_portal import thai
 from measures.models import Activity, Measure, Plan, Progress, Round, Status
 
-from .layout import LABELS, column_widths, fill, mark_rows_to_keep, merged_labels, merged_layout
+from .layout import LABELS, column_widths_with_default, fill, mark_rows_to_keep, merged_labels, merged_layout
 from .models import COLUMNS, DEFAULT_COLUMNS, Grouping, Kind, Report, State
 from .narrative import generated_texts
 from .sections import sequence as section_sequence
@@ -337,7 +337,7 @@ def report_context(*, report: Report) -> dict:
             names = r["cells"]["responsible"].split("\n")
             if len(names) > 1:
                 r["cells"]["responsible"] = "\n".join(f"- {n}" for n in names)
-    widths = column_widths(columns, rows, headers, layout["column_widths"])
+    widths, computed = column_widths_with_default(columns, rows, headers, layout["column_widths"])
     mark_rows_to_keep(rows, widths, font_pt=14 if layout["dense_tables"] else 16)
     ctx = {
         "report": {
@@ -349,7 +349,7 @@ def report_context(*, report: Report) -> dict:
             "period": period_text(kind=kind, be_year=measures_year.be_year),
             "round_label": Round(rnd).label,
             "grouping": report.grouping,
-            "columns": [{"key": c, "header": headers[c], "width": widths[c]} for c in columns],
+            "columns": [{"key": c, "header": headers[c], "width": widths[c], "computed": computed[c]} for c in columns],
             "layout": layout,
             "thai_digits": report.thai_digits,
             "show_cover": report.show_cover,

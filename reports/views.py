@@ -154,6 +154,10 @@ def _authoring_write(access: Access, report: Report, post) -> str:
         options["photos"] = post.get("photos", "")
         section_services.report_layout_options_save(access=access, report=report, options=options)
         return "บันทึกตัวเลือกการจัดหน้าแล้ว"
+    if op == "widths":
+        widths = {key.removeprefix("width_"): value for key, value in post.items() if key.startswith("width_")}
+        section_services.report_column_widths_save(access=access, report=report, widths=widths)
+        return "บันทึกความกว้างคอลัมน์แล้ว"
     raise services.ServiceError("ไม่พบคำสั่ง")
 
 
@@ -166,6 +170,9 @@ def _keep_typed(page: dict, post) -> None:
     for para in page["paragraphs"]:
         if para["anchor"] == post.get("anchor"):
             para.update(text=body, refused=True)
+    if post.get("op") == "widths":
+        for column in page["layout"]["columns"]:
+            column["value"] = post.get(f"width_{column['key']}", column["value"])
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -181,7 +188,7 @@ def report_authoring(request, access: Access, be_year: int, kind: str):
             message = _authoring_write(access, report, request.POST)
         except services.ServiceError as exc:
             messages.error(request, str(exc))
-            if request.POST.get("op") not in ("save", "text"):
+            if request.POST.get("op") not in ("save", "text", "widths"):
                 return redirect("reports:authoring", code=access.agency.code, be_year=be_year, kind=kind)
             status = 409 if isinstance(exc, section_services.SectionConflictError) else 400
         else:

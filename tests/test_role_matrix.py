@@ -660,6 +660,16 @@ CASES = [
         effect=lambda w: list(w.report.sections.filter(anchor="measures_intro").values_list("body", flat=True)),
         writers=COORDINATOR,
     ),
+    Case(
+        "reports:authoring",
+        id="reports:authoring widths",
+        get=MANAGE,
+        post=MANAGE,
+        kwargs=report_kw,
+        data=lambda w: {"op": "widths", "width_measure": "30"},
+        effect=lambda w: Report.objects.get(pk=w.report.pk).layout,
+        writers=COORDINATOR,
+    ),
     # A draft holds every division's progress: not for division staff (see measure_get_for_access).
     Case("reports:preview", get=READ_WHOLE_AGENCY, post=READ_WHOLE_AGENCY, kwargs=report_kw),
     Case("reports:docx", get=READ_WHOLE_AGENCY, post=policy(405, anonymous=LOGIN), kwargs=report_kw),
