@@ -123,6 +123,7 @@ def _css(context: dict) -> str:
         header = arabic_digit_to_thai_digit(header)
         css += '\n@page { @bottom-center { content: "หน้า " counter(page, thai); } }'
         css += "\n.toc-auto a::after { content: leader('.') target-counter(attr(href), page, thai); }"
+        css += "\nol { list-style-type: thai; }"  # a Thai-digit report counts every list in Thai digits
     layout = context["report"].get("layout") or {}
     if layout.get("count_cover"):
         css += "\n@page cover { counter-increment: page 1; }"

@@ -141,3 +141,28 @@ def test_the_pdf_and_the_word_copy_print_the_markup_lists_and_table():
     assert "๑. ข้อแรกของรายการเลขไทย" in paragraphs and "๒. ตรวจสอบ การใช้ทรัพย์สิน" in paragraphs
     tables = [[[c.text for c in r.cells] for r in t.rows] for t in document.tables]
     assert [["เรื่อง", "ผลการดำเนินการ"], ["อบรม", "ครบ 3 ครั้ง"]] in tables
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_thai_digit_report_counts_every_numbered_list_in_thai_digits():
+    report, access = annual(), coordinator(PKR)
+    Report.objects.filter(pk=report.pk).update(thai_digits=True)
+    report.refresh_from_db()
+    text = section_services.report_section_add(access=access, report=report, kind="text", title="ผลโดยสรุป")
+    section_services.report_section_update(
+        access=access,
+        report=report,
+        section_id=text.pk,
+        title="ผลโดยสรุป",
+        body="1. ประชุมคณะทำงานครบถ้วน\n2. เผยแพร่ประกาศบนเว็บไซต์",
+        expected_version=1,
+    )
+    ctx = report_context(report=Report.objects.get(pk=report.pk))
+    pdf = fitz.open(stream=rendering.render_pdf(ctx), filetype="pdf")
+    [page] = [p for p in pdf if "ประชุมคณะทำงานครบถ้วน" in p.get_text()]
+    for marker, item in (("๑.", "ประชุมคณะทำงานครบถ้วน"), ("๒.", "เผยแพร่ประกาศบนเว็บไซต์")):
+        [box] = page.search_for(item)[:1]
+        assert any(m.x1 <= box.x0 and abs(m.y0 - box.y0) < 3 for m in page.search_for(marker)), marker
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(render_docx(ctx))).paragraphs]
+    assert "๑. ประชุมคณะทำงานครบถ้วน" in paragraphs
