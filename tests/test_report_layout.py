@@ -261,8 +261,18 @@ def test_docx_download_for_the_whole_agency(client):
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_docx_opens_in_libreoffice_with_the_same_text_as_the_pdf(tmp_path):
-    """LibreOffice converts the Word copy to PDF; its text holds what our own PDF holds."""
+@pytest.mark.parametrize(
+    "code, be_year, kind",
+    [
+        ("takhram-en", 2565, "analysis"),
+        ("khao-samo-khon", 2567, "annual"),
+        ("nong-bua-ban", 2568, "annual"),
+        ("pak-kran", 2567, "annual"),
+        ("ubon-pao", 2566, "six_month"),
+    ],
+)
+def test_docx_opens_in_libreoffice_with_the_same_text_as_the_pdf(tmp_path, code, be_year, kind):
+    """LibreOffice converts the Word copy of each demo report to PDF; its text holds what our own PDF holds."""
     import subprocess
     import sys
     from pathlib import Path
@@ -272,7 +282,7 @@ def test_docx_opens_in_libreoffice_with_the_same_text_as_the_pdf(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from seed_coverage import coverage, pdf_text
 
-    context = report_context(report=_demo("takhram-en", 2565, "analysis"))
+    context = report_context(report=_demo(code, be_year, kind))
     (tmp_path / "r.docx").write_bytes(render_docx(context))
     (tmp_path / "ours.pdf").write_bytes(rendering.render_pdf(context))
     subprocess.run(
@@ -281,5 +291,7 @@ def test_docx_opens_in_libreoffice_with_the_same_text_as_the_pdf(tmp_path):
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
     from_word = pdf_text(tmp_path / "r.pdf")
-    assert "คำนำ" in from_word and "สรุปได้ว่า" in from_word
-    assert coverage(pdf_text(tmp_path / "ours.pdf"), from_word) > 0.9
+    if code == "takhram-en":
+        assert "คำนำ" in from_word and "สรุปได้ว่า" in from_word
+    share = coverage(pdf_text(tmp_path / "ours.pdf"), from_word)
+    assert share > 0.9, f"{code}: {share:.1%} of our PDF's text in LibreOffice's"
