@@ -8,7 +8,7 @@ from ita_portal.edits import edit_fields_add
 from ita_portal.fields import BEDateField
 
 from .models import Activity, Measure, Plan, Progress, Status, UnableReason
-from .rules import completion_window, measure_name_problem, progress_problems, unable_reason_kept
+from .rules import PROGRESS_FIELDS, completion_window, measure_name_problem, progress_problems, unable_reason_kept
 
 TEXTAREA = {"rows": 4}
 
@@ -18,16 +18,7 @@ class ProgressForm(forms.ModelForm):
 
     class Meta:
         model = Progress
-        fields = [
-            "status",
-            "unable_reason",
-            "unable_note",
-            "output",
-            "outcome",
-            "obstacles",
-            "completed_on",
-            "budget_spent",
-        ]
+        fields = list(PROGRESS_FIELDS)
         widgets = {
             "output": forms.Textarea(attrs=TEXTAREA),
             "outcome": forms.Textarea(attrs=TEXTAREA),

@@ -9,6 +9,19 @@ from ita_portal import thai
 
 from .models import Round, Status
 
+# What a progress form sets, the form and the service alike (obstacles: internal to the agency,
+# never in a report).
+PROGRESS_FIELDS = (
+    "status",
+    "unable_reason",
+    "unable_note",
+    "output",
+    "outcome",
+    "obstacles",
+    "completed_on",
+    "budget_spent",
+)
+
 UNABLE_NEEDS_REASON = "สถานะ “ไม่สามารถดำเนินการได้” ต้องระบุเหตุที่ดำเนินการไม่ได้"
 REASON_ONLY_WHEN_UNABLE = "ระบุเหตุที่ดำเนินการไม่ได้เฉพาะเมื่อสถานะเป็น “ไม่สามารถดำเนินการได้”"
 DONE_NEEDS_DATE = "กรุณาระบุวันที่ดำเนินการแล้วเสร็จ"

@@ -26,24 +26,13 @@ from ita_portal.edits import (
 
 from . import selectors
 from .models import Activity, EvidenceLink, EvidencePhoto, Measure, Plan, Progress
-from .rules import completion_window, progress_problems, unable_reason_kept
+from .rules import PROGRESS_FIELDS, completion_window, progress_problems, unable_reason_kept
 
 # Print size of a photo in a report is at most ~16 cm wide: 1600 px is ≥ 250 dpi there and
 # keeps a phone photo (4000×3000, 3–5 MB) to a few hundred KB.
 PHOTO_MAX_PX = 1600
 PHOTO_QUALITY = 82
 PRINT_MAX_PX = 440  # 7.5 cm at 149 dpi
-# What a progress form sets (obstacles: internal to the agency, never in a report).
-PROGRESS_FIELDS = (
-    "status",
-    "unable_reason",
-    "unable_note",
-    "output",
-    "outcome",
-    "obstacles",
-    "completed_on",
-    "budget_spent",
-)
 
 
 class ServiceError(Exception):

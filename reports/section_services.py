@@ -220,11 +220,16 @@ def report_labels_save(*, access: Access, report: Report, labels: dict[str, str 
         if len(value) > TITLE_MAX:
             raise ServiceError(f"ถ้อยคำยาวเกิน {TITLE_MAX:,} ตัวอักษร")
         saved[key] = value
-    if saved != (report.labels or {}):
-        report.labels = saved
-        report.save(update_fields=["labels"])
-        report_back_to_draft(report)
+    _setting_store(report, "labels", saved)
     return report
+
+
+def _setting_store(report: Report, field: str, value: dict) -> None:
+    """Write one of the report's settings (labels, layout); a change sends the report back to draft."""
+    if value != (getattr(report, field) or {}):
+        setattr(report, field, value)
+        report.save(update_fields=[field])
+        report_back_to_draft(report)
 
 
 # The page options the authoring page sets (column widths: report_column_widths_save).
@@ -246,10 +251,7 @@ def report_layout_options_save(*, access: Access, report: Report, options: dict)
         elif not isinstance(value, bool):
             raise ServiceError("ไม่พบตัวเลือกนี้ในรูปแบบรายงาน")
         layout[key] = value
-    if layout != (report.layout or {}):
-        report.layout = layout
-        report.save(update_fields=["layout"])
-        report_back_to_draft(report)
+    _setting_store(report, "layout", layout)
     return report
 
 
@@ -299,8 +301,5 @@ def report_column_widths_save(*, access: Access, report: Report, widths: dict) -
         layout["column_widths"] = saved
     else:
         layout.pop("column_widths", None)
-    if layout != (report.layout or {}):
-        report.layout = layout
-        report.save(update_fields=["layout"])
-        report_back_to_draft(report)
+    _setting_store(report, "layout", layout)
     return report
